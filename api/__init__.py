@@ -1,0 +1,1 @@
+"""The FastAPI bridge: channels in, Rasa behind, knowledge APIs and pages."""

@@ -1,0 +1,50 @@
+"""GET /api/health: is each part of the stack up? 200 when all are, 503 naming what is down."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from knowledge.db import get_engine
+
+router = APIRouter(prefix="/api", tags=["health"])
+CHECK_TIMEOUT = 3.0
+
+
+async def _http_ok(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        response = await client.get(url, timeout=CHECK_TIMEOUT)
+        return response.status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _database_ok() -> bool:
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down" for a health check
+        return False
+
+
+@router.get("/health")
+async def health(request: Request) -> JSONResponse:
+    settings, client = request.app.state.settings, request.app.state.http
+    rasa, actions, database = await asyncio.gather(
+        _http_ok(client, f"{settings.rasa_url}/status"),
+        _http_ok(client, f"{settings.action_server_url}/health"),
+        asyncio.to_thread(_database_ok),
+    )
+    checks = {"rasa": rasa, "action_server": actions, "database": database}
+    down = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not down else "degraded",
+        "components": {name: ("up" if ok else "down") for name, ok in checks.items()},
+        "down": down,
+    }
+    return JSONResponse(body, status_code=503 if down else 200)

@@ -1,0 +1,54 @@
+"""Application factory: ``uvicorn api.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.chat.routes import router as chat_router
+from api.errors import install_error_handlers
+from api.health import router as health_router
+from knowledge.procedures.routes import router as procedures_router
+from knowledge.settings import get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        async with httpx.AsyncClient() as client:
+            app.state.http = client
+            yield
+
+    app = FastAPI(
+        title="Trợ lý thủ tục hành chính",
+        description="Cầu nối kênh chat (web, Zalo) với trợ lý Rasa và kho tri thức thủ tục hành chính.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(chat_router)
+    app.include_router(health_router)
+    app.include_router(procedures_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    return app
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app = create_app()

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components. Only the Rasa runtime imports this package."""

@@ -1,0 +1,83 @@
+"""``python -m cli``: run the product, train, manage the knowledge store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import typer
+from rich.console import Console
+
+from cli import train as training
+from cli.paths import data_dir
+from cli.setup_db import prepare_database
+from cli.stack import Stack, StackConfig
+
+app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
+kb = typer.Typer(help="Kho tri thức: cơ sở dữ liệu, dữ liệu gốc, nhập dữ liệu.", no_args_is_help=True)
+app.add_typer(kb, name="kb")
+console = Console()
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@app.command()
+def run() -> None:
+    """Prepare everything that is missing, start Rasa, the action server and the API."""
+    started = time.monotonic()
+    prepare_database(console.print)
+    model = training.ensure_model(log=console.print)
+    config = StackConfig(
+        model=model,
+        data_dir=data_dir(),
+        api_port=_port("TTHC_API_PORT", 8000),
+        rasa_port=_port("TTHC_RASA_PORT", 5005),
+        action_port=_port("TTHC_ACTION_PORT", 5055),
+    )
+    stack = Stack(config)
+    stopping = False
+
+    def _stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+        stack.wait_healthy()
+        console.print(
+            f"\n[bold green]Sẵn sàng[/] sau {time.monotonic() - started:.0f} s — trang chat: "
+            f"[bold]{config.api_url}/[/]  ·  API: {config.api_url}/docs  ·  Ctrl-C để dừng\n"
+        )
+        while not stopping:
+            for name, proc in list(stack.processes.items()):
+                if proc.popen.poll() is not None:
+                    console.print(f"[red]{name} đã dừng (mã {proc.popen.returncode}); xem {proc.log_path}[/]")
+                    stopping = True
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("Đang dừng các tiến trình ...")
+        stack.stop()
+        console.print("Đã dừng.")
+
+
+@app.command("train")
+def train_command(force: bool = typer.Option(False, help="Train even if a model for these inputs exists.")) -> None:
+    """Train the Rasa model if the training data, domain, config or components changed."""
+    path = training.ensure_model(force=force, log=console.print)
+    console.print(str(path))
+
+
+@kb.command("init")
+def kb_init() -> None:
+    """Create or migrate the database and load the seed data."""
+    prepare_database(console.print)
+
+
+if __name__ == "__main__":
+    app()

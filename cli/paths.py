@@ -1,0 +1,42 @@
+"""Where things live: the repository, the data directory, the shared cache, the Rasa runtime."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from knowledge.settings import PROJECT_ROOT, get_settings
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("TTHC_CACHE_DIR", Path.home() / ".cache" / "tthc-assistant"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    path = get_settings().data_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def rasa_venv() -> Path:
+    """The Rasa runtime environment, made by scripts/bootstrap.sh (exported by the Makefile)."""
+    value = os.environ.get("TTHC_RASA_VENV")
+    if not value:
+        raise SystemExit("TTHC_RASA_VENV is not set: run through `make` (it creates the Rasa environment).")
+    return Path(value)
+
+
+def rasa_env() -> dict[str, str]:
+    """Environment for Rasa processes: our components importable, no telemetry (no network)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env["RASA_CACHE_DIRECTORY"] = str(cache_dir() / "rasa-train-cache")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+ROOT = PROJECT_ROOT

@@ -1,0 +1,179 @@
+"""Starts and stops the three processes of the product: Rasa, the action server and the API.
+
+Used by ``make run`` (logs shown with a prefix) and by the end-to-end tests (logs to files only).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from cli.paths import ROOT, rasa_env, rasa_venv
+
+COLOURS = {"rasa": "35", "actions": "33", "api": "36"}
+
+
+@dataclass
+class StackConfig:
+    model: Path
+    data_dir: Path
+    api_port: int = 8000
+    rasa_port: int = 5005
+    action_port: int = 5055
+    host: str = "127.0.0.1"
+    echo: bool = True  # print each process's output with a prefix
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    def app_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            TTHC_DATA_DIR=str(self.data_dir),
+            TTHC_RASA_URL=self.rasa_url,
+            TTHC_ACTION_SERVER_URL=self.action_url,
+            PYTHONPATH=str(ROOT),
+        )
+        env.update(self.extra_env)
+        return env
+
+
+@dataclass
+class _Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    pump: threading.Thread
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, _Process] = {}
+
+    # --- commands -------------------------------------------------------------------------
+    def _commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
+        cfg = self.config
+        endpoints = cfg.data_dir / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "{cfg.action_url}/webhook"\n')
+        rasa_environment = rasa_env()
+        rasa_environment.update(cfg.extra_env)
+        python = sys.executable
+        return {
+            "rasa": (
+                [
+                    str(rasa_venv() / "bin" / "rasa"), "run", "--enable-api",
+                    "--model", str(cfg.model), "--port", str(cfg.rasa_port), "--interface", cfg.host,
+                    "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                ],
+                rasa_environment,
+            ),
+            "actions": (
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(cfg.action_port)],
+                cfg.app_env(),
+            ),
+            "api": (
+                [
+                    python, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port),
+                    "--no-access-log",
+                ],
+                cfg.app_env(),
+            ),
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self, only: list[str] | None = None) -> None:
+        logs = self.config.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for name, (command, env) in self._commands().items():
+            if only is not None and name not in only:
+                continue
+            log_path = logs / f"{name}.log"
+            popen = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+            pump = threading.Thread(target=self._pump, args=(name, popen.stdout, log_path), daemon=True)
+            pump.start()
+            self.processes[name] = _Process(name, popen, log_path, pump)
+
+    def _pump(self, name: str, stream: IO[bytes] | None, log_path: Path) -> None:
+        assert stream is not None
+        prefix = f"\033[{COLOURS.get(name, '0')}m{name:>7} |\033[0m "
+        with log_path.open("ab") as log:
+            for line in iter(stream.readline, b""):
+                log.write(line)
+                log.flush()
+                if self.config.echo:
+                    sys.stdout.write(prefix + line.decode("utf-8", "replace"))
+                    sys.stdout.flush()
+
+    def health_urls(self) -> dict[str, str]:
+        cfg = self.config
+        return {
+            "rasa": f"{cfg.rasa_url}/status",
+            "actions": f"{cfg.action_url}/health",
+            "api": f"{cfg.api_url}/api/health",
+        }
+
+    def wait_healthy(self, timeout: float = 300.0) -> float:
+        """Seconds until every started process answers its health check."""
+        started = time.monotonic()
+        pending = {n: u for n, u in self.health_urls().items() if n in self.processes}
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for name, url in list(pending.items()):
+                    process = self.processes[name].popen
+                    if process.poll() is not None:
+                        raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.processes[name].log_path}")
+                    try:
+                        if client.get(url).status_code == 200:
+                            del pending[name]
+                    except httpx.HTTPError:
+                        pass
+                if pending:
+                    if time.monotonic() - started > timeout:
+                        raise TimeoutError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
+                    time.sleep(0.5)
+        return time.monotonic() - started
+
+    def stop(self, name: str | None = None, timeout: float = 20.0) -> None:
+        targets = [self.processes[name]] if name else list(self.processes.values())
+        for proc in targets:
+            if proc.popen.poll() is None:
+                os.killpg(proc.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in targets:
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait()
+            proc.pump.join(timeout=2)
+            self.processes.pop(proc.name, None)
+
+    def kill(self, name: str) -> None:
+        """Kill one process abruptly, as a crash would (used by resilience tests)."""
+        proc = self.processes[name]
+        os.killpg(proc.popen.pid, signal.SIGKILL)
+        proc.popen.wait()
+        self.processes.pop(name, None)

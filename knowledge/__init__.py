@@ -1,0 +1,1 @@
+"""The knowledge store: procedures, the administrative map, service centres, dossiers."""

@@ -1,0 +1,86 @@
+"""The real stack for end-to-end tests: a trained Rasa model (cached by content hash), the Rasa
+server, the action server and the API, on free ports with a private data directory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli import train
+from cli.paths import ROOT
+from cli.stack import Stack, StackConfig
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not os.environ.get("TTHC_RASA_VENV"):
+        pytest.fail("TTHC_RASA_VENV is not set: run the tests with `make test`")
+    data_dir = tmp_path_factory.mktemp("stack-data")
+    env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
+    subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True)
+    model = train.ensure_model()
+    config = StackConfig(
+        model=model,
+        data_dir=data_dir,
+        api_port=_free_port(),
+        rasa_port=_free_port(),
+        action_port=_free_port(),
+        echo=False,
+    )
+    running = Stack(config)
+    running.start()
+    try:
+        running.wait_healthy(timeout=300)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.config.api_url, timeout=30) as client:
+        yield client
+
+
+class Conversation:
+    """One citizen talking to the assistant through POST /api/chat."""
+
+    def __init__(self, client: httpx.Client, sender: str) -> None:
+        self.client = client
+        self.sender = sender
+
+    def say(self, message: str) -> list[dict]:
+        response = self.client.post("/api/chat", json={"sender": self.sender, "message": message})
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+    def text(self, message: str) -> str:
+        return "\n".join(m.get("text") or "" for m in self.say(message))
+
+
+@pytest.fixture
+def conversation(api: httpx.Client, request: pytest.FixtureRequest) -> Conversation:
+    sender = "test-" + "".join(c if c.isalnum() else "-" for c in request.node.name)[:100]
+    return Conversation(api, sender)
+
+
+def documents_of(api: httpx.Client, code: str) -> list[dict]:
+    response = api.get(f"/api/procedures/{code}")
+    assert response.status_code == 200
+    return response.json()["documents"]
+
+
+__all__ = ["Conversation", "documents_of", "Path"]
