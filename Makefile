@@ -23,3 +23,7 @@ test:
 
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
+
+.PHONY: bench-stack
+bench-stack:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.stack

@@ -71,9 +71,9 @@ class ActionProcedureAnswer(Action):
             found = procedures.get_by_code(session, code)
             if found is not None:
                 return found, []
-        mentions = entity_values(tracker, "procedure")
-        query = " ".join(mentions) if mentions else latest_text(tracker)
-        hits = procedure_search.search(session, query, limit=MAX_CHOICES)
+        # The whole message, not just the recognised mention: "khai sinh lưu động" must not
+        # collapse to "khai sinh"; the search drops the question words itself.
+        hits = procedure_search.search(session, latest_text(tracker), limit=MAX_CHOICES)
         if hits and hits[0].score >= CONFIDENT_SCORE:
             close = [h for h in hits if h.score >= hits[0].score * AMBIGUITY_RATIO]
             if len(close) > 1:

@@ -13,10 +13,13 @@ from cli import train as training
 from cli.paths import data_dir
 from cli.setup_db import prepare_database
 from cli.stack import Stack, StackConfig
+from knowledge.importer.cli import import_command
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
 kb = typer.Typer(help="Kho tri thức: cơ sở dữ liệu, dữ liệu gốc, nhập dữ liệu.", no_args_is_help=True)
+nlu = typer.Typer(help="NLU: gazetteers, evaluation.", no_args_is_help=True)
 app.add_typer(kb, name="kb")
+app.add_typer(nlu, name="nlu")
 console = Console()
 
 
@@ -73,10 +76,33 @@ def train_command(force: bool = typer.Option(False, help="Train even if a model 
     console.print(str(path))
 
 
+@kb.callback()
+def _kb() -> None:
+    """Every knowledge-store command works on a migrated database."""
+    from knowledge import migrate
+
+    migrate.upgrade()
+
+
+kb.command("import")(import_command)
+
+
 @kb.command("init")
 def kb_init() -> None:
     """Create or migrate the database and load the seed data."""
     prepare_database(console.print)
+
+
+@nlu.command("gazetteers")
+def nlu_gazetteers() -> None:
+    """Export procedure and unit phrases to bot/gazetteers/ for the NLU entity extractor."""
+    from cli.gazetteers import export
+    from knowledge.db import session_scope
+
+    prepare_database(console.print)
+    with session_scope() as session:
+        counts = export(session)
+    console.print(counts)
 
 
 if __name__ == "__main__":

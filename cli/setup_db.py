@@ -5,13 +5,19 @@ from __future__ import annotations
 from knowledge import migrate
 from knowledge.db import session_scope
 from knowledge.seed.loader import seed_procedures
+from knowledge.units.loader import load_units
 
 
 def prepare_database(log=print) -> None:  # noqa: ANN001
     migrate.upgrade()
     with session_scope() as session:
+        units = load_units(session)
         report = seed_procedures(session)
     log(
-        f"knowledge store ready: procedures +{len(report.added)} added, "
-        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+        f"administrative units: {units.current_provinces} provinces, {units.current_communes} communes, "
+        f"{units.former_communes} former communes ({units.inserted} rows added, {units.updated} updated)"
+    )
+    log(
+        f"procedures: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged"
     )

@@ -33,9 +33,10 @@ def test_canonical_tones_is_idempotent(text: str) -> None:
 
 
 @given(st.text())
-def test_normalize_never_fails_and_is_idempotent_on_its_folded_form(text: str) -> None:
-    folded = normalize_folded(text)
-    assert normalize_folded(folded) == folded
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert normalize_folded(text) == fold(once)
 
 
 def test_old_and_new_tone_placement_compare_equal() -> None:

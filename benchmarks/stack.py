@@ -1,0 +1,121 @@
+"""Measures the running product: cold start to healthy, memory of each process, NLU parse latency
+and chat turn latency. Prints a table; run with `make bench-stack`.
+
+Numbers come from this machine at the moment of the run; they are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from cli import train
+from cli.paths import ROOT
+from cli.stack import Stack, StackConfig
+
+QUESTIONS = [
+    "đăng ký khai sinh cần giấy tờ gì",
+    "dang ky tam tru can giay to gi",
+    "lệ phí đăng ký thường trú bao nhiêu",
+    "làm giấy chứng tử mất bao lâu",
+    "chứng thực bản sao nộp ở đâu",
+    "xin chào",
+    "cho em hỏi làm sổ đỏ có nộp online được không",
+    "đăng ký kết hôn cần mang gì ạ",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (the action server forks none, uvicorn
+    and Rasa may), read from /proc."""
+    total_kb = 0
+    pids = [pid]
+    seen = set()
+    while pids:
+        current = pids.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total_kb / 1024
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=200, help="chat turns to time")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    model = train.ensure_model(log=lambda *_: None)
+    print(f"model: {model.name} (ready in {time.monotonic() - started:.1f} s)")
+
+    with tempfile.TemporaryDirectory(prefix="tthc-bench-") as tmp:
+        data_dir = Path(tmp)
+        env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
+        subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+        config = StackConfig(
+            model=model, data_dir=data_dir, api_port=_free_port(), rasa_port=_free_port(),
+            action_port=_free_port(), echo=False,
+        )
+        stack = Stack(config)
+        t0 = time.monotonic()
+        stack.start()
+        try:
+            cold = stack.wait_healthy(timeout=600)
+            print(f"cold start to healthy: {cold:.1f} s (started {time.monotonic() - t0:.1f} s ago)")
+            with httpx.Client(timeout=30) as client:
+                parse_ms = []
+                for i in range(args.turns):
+                    text = QUESTIONS[i % len(QUESTIONS)]
+                    t = time.perf_counter()
+                    client.post(f"{config.rasa_url}/model/parse", json={"text": text}).raise_for_status()
+                    parse_ms.append((time.perf_counter() - t) * 1000)
+                turn_ms = []
+                for i in range(args.turns):
+                    text = QUESTIONS[i % len(QUESTIONS)]
+                    t = time.perf_counter()
+                    response = client.post(
+                        f"{config.api_url}/api/chat", json={"sender": f"bench-{i % 20}", "message": text}
+                    )
+                    response.raise_for_status()
+                    turn_ms.append((time.perf_counter() - t) * 1000)
+            p50, p95 = _percentiles(parse_ms)
+            print(f"/model/parse   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (n={len(parse_ms)})")
+            p50, p95 = _percentiles(turn_ms)
+            print(f"/api/chat turn p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (n={len(turn_ms)})")
+            for name, proc in stack.processes.items():
+                print(f"RSS {name:8s} {_tree_rss_mb(proc.popen.pid):7.0f} MB")
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    main()
