@@ -10,6 +10,7 @@ help:
 	@echo "make run    - install what is missing, train if needed, start Rasa + actions + API"
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -24,6 +25,18 @@ test:
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: bench-stack
+.PHONY: nlu-eval nlu-atis bench-stack bench-knowledge
+# Cross-validation and held-out evaluation of the NLU pipeline (reports/nlu/).
+nlu-eval:
+	@$(ENVS) && PYTHONPATH=. RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m evaluation cv \
+	  && PYTHONPATH=. RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m evaluation heldout
+
+# Train and score the pipeline on an ATIS-layout dataset: make nlu-atis DATASET=path/to/PhoATIS
+nlu-atis:
+	@$(ENVS) && PYTHONPATH=. RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m evaluation atis "$(DATASET)"
+
+bench-knowledge:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.knowledge
+
 bench-stack:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.stack

@@ -1,7 +1,23 @@
 """Custom actions served by rasa_sdk (``python -m rasa_sdk --actions actions``), one module per
 concern. Actions only translate between the dialogue and the knowledge services."""
 
+from actions.dossiers import ActionDossierStatus, ValidateDossierForm
 from actions.fallback import ActionDefaultFallback
-from actions.procedures import ActionProcedureAnswer
+from actions.feedback import ActionRecordRating, ActionSubmitFeedback, ValidateFeedbackForm
+from actions.handoff import ActionRequestHandoff
+from actions.places import ActionFindOffice, ActionUnitChange
+from actions.procedures import ActionHandleInform, ActionProcedureAnswer
 
-__all__ = ["ActionDefaultFallback", "ActionProcedureAnswer"]
+__all__ = [
+    "ActionDefaultFallback",
+    "ActionDossierStatus",
+    "ActionFindOffice",
+    "ActionHandleInform",
+    "ActionProcedureAnswer",
+    "ActionRecordRating",
+    "ActionRequestHandoff",
+    "ActionSubmitFeedback",
+    "ActionUnitChange",
+    "ValidateDossierForm",
+    "ValidateFeedbackForm",
+]

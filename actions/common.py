@@ -16,10 +16,45 @@ def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
+# Two extractors may find the same mention: the gazetteer/pattern extractor (exact, normalised
+# values) is preferred; the learned CRF counts only where the gazetteer found nothing of a type.
+PREFERRED_EXTRACTOR = "VietnameseEntityExtractor"
+
+
+def _mentions(tracker: Tracker, entity: str) -> list[dict[str, Any]]:
+    found = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+    preferred = [e for e in found if e.get("extractor") == PREFERRED_EXTRACTOR]
+    return preferred or found
+
+
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
-    return [str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+    return [str(e["value"]) for e in _mentions(tracker, entity)]
 
 
-def intent_button(title: str, intent: str, entities: dict[str, Any]) -> dict[str, str]:
+def entity_texts(tracker: Tracker, entity: str) -> list[str]:
+    """The citizen's own words for each mention of ``entity`` (not the normalised value)."""
+    text = latest_text(tracker)
+    return [
+        text[e["start"] : e["end"]] for e in _mentions(tracker, entity) if e.get("start") is not None and e.get("end") is not None
+    ]
+
+
+def intent_button(title: str, intent: str, entities: dict[str, Any] | None = None) -> dict[str, str]:
     """A button that, when pressed, sends an intent with entities and skips NLU."""
-    return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+    return {"title": title, "payload": payload}
+
+
+def channel_of(sender_id: str) -> str:
+    """Channels prefix their conversation ids ("web-…", "zalo-…")."""
+    prefix = sender_id.split("-", 1)[0].lower()
+    return prefix if prefix in {"web", "zalo"} else "web"
+
+
+def text_without(tracker: Tracker, entities: set[str]) -> str:
+    """The latest message with the mentions of ``entities`` blanked out (offsets kept)."""
+    text = latest_text(tracker)
+    for e in tracker.latest_message.get("entities", []):
+        if e.get("entity") in entities and e.get("start") is not None and e.get("end") is not None:
+            text = text[: e["start"]] + " " * (e["end"] - e["start"]) + text[e["end"] :]
+    return text

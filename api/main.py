@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from api.chat.routes import router as chat_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from knowledge.centres.routes import router as centres_router
 from knowledge.procedures.routes import router as procedures_router
+from knowledge.units.routes import router as units_router
 from knowledge.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -41,6 +43,8 @@ def create_app() -> FastAPI:
     app.include_router(chat_router)
     app.include_router(health_router)
     app.include_router(procedures_router)
+    app.include_router(units_router)
+    app.include_router(centres_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -33,7 +33,9 @@ def rasa_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env["RASA_TELEMETRY_ENABLED"] = "false"
-    env["RASA_CACHE_DIRECTORY"] = str(cache_dir() / "rasa-train-cache")
+    # Rasa's training cache keys on config and data, not on our components' code, so a changed
+    # component could be restored from the cache: disable it (our own cache keys on the code too).
+    env["RASA_MAX_CACHE_SIZE"] = "0"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONWARNINGS"] = "ignore"
     return env

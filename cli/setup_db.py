@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from knowledge import migrate
 from knowledge.db import session_scope
-from knowledge.seed.loader import seed_procedures
+from knowledge.centres.service import seed_demo_centres
+from knowledge.dossiers.seed import seed_demo_dossiers
+from knowledge.seed.loader import SEED_DIR, seed_procedures
 from knowledge.units.loader import load_units
 
 
@@ -13,6 +15,8 @@ def prepare_database(log=print) -> None:  # noqa: ANN001
     with session_scope() as session:
         units = load_units(session)
         report = seed_procedures(session)
+        seed_demo_centres(session, SEED_DIR / "centres.yaml")
+        seed_demo_dossiers(session)
     log(
         f"administrative units: {units.current_provinces} provinces, {units.current_communes} communes, "
         f"{units.former_communes} former communes ({units.inserted} rows added, {units.updated} updated)"

@@ -1,6 +1,9 @@
 """Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
 
 from knowledge.centres.models import ServiceCentre
+from knowledge.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
+from knowledge.feedback.models import Feedback
+from knowledge.handoff.models import HandoffRequest
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -8,15 +11,22 @@ from knowledge.procedures.models import (
     ProcedureDocument,
     ProcedureVersion,
 )
+from knowledge.ratings.models import Rating
 from knowledge.units.models import AdministrativeUnit, UnitSuccession
 
 __all__ = [
     "AdministrativeUnit",
+    "Dossier",
+    "DossierLookupAttempt",
+    "DossierStatusEvent",
+    "Feedback",
+    "HandoffRequest",
     "Procedure",
     "ProcedureAlias",
     "ProcedureChannel",
     "ProcedureDocument",
     "ProcedureVersion",
+    "Rating",
     "ServiceCentre",
     "UnitSuccession",
 ]

@@ -3,36 +3,8 @@ ports): bad input gets clear 4xx answers, and the citizen still gets a polite re
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    from api.main import create_app
-    from knowledge import db, migrate
-    from knowledge.settings import get_settings
-
-    monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{_closed_port()}")
-    monkeypatch.setenv("TTHC_ACTION_SERVER_URL", f"http://127.0.0.1:{_closed_port()}")
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
-    migrate.upgrade()
-    with TestClient(create_app()) as test_client:
-        yield test_client
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""NLU evaluation, run in the Rasa runtime environment (`make nlu-eval`)."""

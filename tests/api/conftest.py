@@ -1,0 +1,55 @@
+"""An in-process API on a private database; Rasa and the action server are not running."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _clear_caches() -> None:
+    from knowledge import db
+    from knowledge.settings import get_settings
+
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from api.main import create_app
+    from knowledge import migrate
+
+    monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TTHC_ACTION_SERVER_URL", f"http://127.0.0.1:{_closed_port()}")
+    _clear_caches()
+    migrate.upgrade()
+    with TestClient(create_app()) as test_client:
+        yield test_client
+    _clear_caches()
+
+
+@pytest.fixture(scope="module")
+def seeded_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A seeded knowledge store (procedures, units, demo centres) behind the API."""
+    from api.main import create_app
+    from cli.setup_db import prepare_database
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path_factory.mktemp("seeded")))
+    _clear_caches()
+    prepare_database(lambda *_: None)
+    with TestClient(create_app()) as test_client:
+        yield test_client
+    monkeypatch.undo()
+    _clear_caches()

@@ -1,0 +1,1 @@
+"""Fake external systems for tests, spoken to over real HTTP."""

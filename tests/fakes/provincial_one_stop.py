@@ -1,0 +1,139 @@
+"""A fake provincial one-stop system (Hệ thống thông tin giải quyết TTHC cấp tỉnh).
+
+Speaks the shape documented in knowledge/dossiers/README.md, over real HTTP: ``serve(state)``
+runs it with uvicorn on a free localhost port in a background thread. The state can make it fail
+(HTTP 500 for the next N requests), hang (to provoke client timeouts), and it answers 401 to any
+token but its own. All data here is synthetic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+DEFAULT_TOKEN = "test-token-0123456789"
+
+
+def synthetic_dossier(code: str = "000.00.01.H29-250710-0012", last4: str = "1234") -> dict[str, Any]:
+    """One dossier in the provincial shape; "_bon_so_cuoi" is the fake's private record, never sent."""
+    return {
+        "MaHoSo": code,
+        "MaThuTuc": "1.004194",
+        "TenThuTuc": "Đăng ký tạm trú",
+        "MaDonViTiepNhan": "26743",
+        "DonViTiepNhan": "Phường Bến Thành",
+        "NgayTiepNhan": "2025-07-10T08:15:00+07:00",
+        "NgayHenTra": "2025-07-17",
+        "TrangThai": "DANG_XU_LY",
+        "QuaTrinhXuLy": [
+            {"TrangThai": "DA_TIEP_NHAN", "ThoiGian": "2025-07-10T08:15:00+07:00", "NoiDung": "Tiếp nhận trực tiếp"},
+            {"TrangThai": "DANG_XU_LY", "ThoiGian": "11/07/2025 09:30", "NoiDung": "Chuyển Công an phường thẩm định"},
+        ],
+        # Real systems may send a phone fragment or hash; the client must ignore it.
+        "SoDienThoaiCuoi": "****" + last4,
+        "_bon_so_cuoi": last4,
+    }
+
+
+@dataclass
+class FakeOneStop:
+    token: str = DEFAULT_TOKEN
+    dossiers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_next: int = 0  # answer HTTP 500 to this many requests, then behave
+    delay_seconds: float = 0.0  # sleep before answering (provokes client timeouts)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
+    verify_bodies: list[dict[str, Any]] = field(default_factory=list)
+    generation: int = 0  # bumped by reset(): a request still sleeping from an earlier test stays out
+
+    def reset(self) -> None:
+        self.generation += 1
+        self.token = DEFAULT_TOKEN
+        self.dossiers.clear()
+        self.fail_next = 0
+        self.delay_seconds = 0.0
+        self.requests.clear()
+        self.verify_bodies.clear()
+
+    def add(self, dossier: dict[str, Any]) -> None:
+        self.dossiers[dossier["MaHoSo"].upper()] = dossier
+
+
+def create_app(state: FakeOneStop) -> FastAPI:
+    app = FastAPI(title="Fake provincial one-stop system")
+
+    async def gate(request: Request, authorization: str | None) -> JSONResponse | None:
+        state.requests.append((request.method, request.url.path))
+        generation = state.generation
+        if state.delay_seconds:
+            await asyncio.sleep(state.delay_seconds)
+            if generation != state.generation:
+                return JSONResponse({"message": "stale"}, status_code=503)
+        if state.fail_next > 0:
+            state.fail_next -= 1
+            return JSONResponse({"message": "Lỗi hệ thống"}, status_code=500)
+        if authorization != f"Bearer {state.token}":
+            return JSONResponse({"message": "Unauthorized"}, status_code=401)
+        return None
+
+    @app.get("/api/v1/hoso/{code}")
+    async def get_dossier(  # noqa: ANN202
+        code: str, request: Request, authorization: str | None = Header(default=None)
+    ):
+        refused = await gate(request, authorization)
+        if refused:
+            return refused
+        dossier = state.dossiers.get(code.upper())
+        if dossier is None:
+            return JSONResponse({"message": "Không tìm thấy hồ sơ"}, status_code=404)
+        return {k: v for k, v in dossier.items() if not k.startswith("_")}
+
+    @app.post("/api/v1/hoso/{code}/xac-thuc")
+    async def verify(code: str, request: Request, authorization: str | None = Header(default=None)):  # noqa: ANN202
+        refused = await gate(request, authorization)
+        if refused:
+            return refused
+        body = await request.json()
+        state.verify_bodies.append(body)
+        digits = body.get("bon_so_cuoi") if isinstance(body, dict) else None
+        if not (isinstance(digits, str) and len(digits) == 4 and digits.isdigit()):
+            return JSONResponse({"message": "bon_so_cuoi phải gồm 4 chữ số"}, status_code=422)
+        dossier = state.dossiers.get(code.upper())
+        if dossier is None:
+            return JSONResponse({"message": "Không tìm thấy hồ sơ"}, status_code=404)
+        return {"hop_le": digits == dossier["_bon_so_cuoi"]}
+
+    return app
+
+
+@contextmanager
+def serve(state: FakeOneStop) -> Iterator[str]:
+    """Runs the fake on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the fake one-stop server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
