@@ -61,7 +61,8 @@ def _write_reports(out: Path, stem: str, summaries: list[dict], gold: list[str],
 
 
 def _print(summary: dict) -> None:
-    print(f"\n== {summary['name']}: n={summary['n']} accuracy={summary['accuracy']:.4f} macro-F1={summary['macro_f1']:.4f}")
+    extra = f" fallback-rate={summary['fallback_rate']:.4f}" if "fallback_rate" in summary else ""
+    print(f"\n== {summary['name']}: n={summary['n']} accuracy={summary['accuracy']:.4f} macro-F1={summary['macro_f1']:.4f}{extra}")
     for intent, s in summary["per_intent"].items():
         print(f"   {intent:24s} P={s['precision']:.3f} R={s['recall']:.3f} F1={s['f1']:.3f} n={s['support']}")
 
@@ -74,7 +75,7 @@ def _no_diacritics(text: str) -> bool:
     return not has_diacritics(re.sub(r"\d", "", text))
 
 
-def cross_validate(folds: int, out: Path, seed: int) -> None:
+def cross_validate(folds: int, out: Path, seed: int, config: Path) -> None:
     examples = _examples(ROOT / "data" / "nlu")
     by_intent: dict[str, list[Message]] = defaultdict(list)
     for m in examples:
@@ -87,16 +88,17 @@ def cross_validate(folds: int, out: Path, seed: int) -> None:
         for rank, i in enumerate(order):
             assignment[id(items[i])] = rank % folds
     gold, predicted, texts = [], [], []
-    seconds = []
+    seconds, fallbacks = [], 0
     for fold in range(folds):
         train_set = [m for m in examples if assignment[id(m)] != fold]
         test_set = [m for m in examples if assignment[id(m)] == fold]
         with temporary_workdir() as tmp:
-            model = train(train_set, Path(tmp))
+            model = train(train_set, Path(tmp), config)
             seconds.append(model.seconds)
             parsed = model.parse([_plain(m) for m in test_set])
         gold += [m.get("intent") for m in test_set]
         predicted += [p.intent for p in parsed]
+        fallbacks += sum(p.fallback for p in parsed)
         texts += [_plain(m) for m in test_set]
         print(f"fold {fold + 1}/{folds}: trained in {model.seconds:.0f} s, accuracy {metrics.accuracy(gold[-len(test_set):], predicted[-len(test_set):]):.4f}", flush=True)
     plain = [i for i, t in enumerate(texts) if _no_diacritics(t)]
@@ -105,14 +107,15 @@ def cross_validate(folds: int, out: Path, seed: int) -> None:
         _intent_summary("  subset without diacritics", [gold[i] for i in plain], [predicted[i] for i in plain]),
     ]
     summaries[0]["train_seconds_per_fold"] = round(sum(seconds) / len(seconds), 1)
+    summaries[0]["fallback_rate"] = round(fallbacks / len(gold), 4)
     for summary in summaries:
         _print(summary)
     _write_reports(out, "cross-validation", summaries, gold, predicted)
 
 
-def heldout(out: Path) -> None:
+def heldout(out: Path, config: Path) -> None:
     with temporary_workdir() as tmp:
-        model = train(_examples(ROOT / "data" / "nlu"), Path(tmp))
+        model = train(_examples(ROOT / "data" / "nlu"), Path(tmp), config)
         test = _examples(ROOT / "tests" / "nlu" / "heldout.yml")
         parsed = model.parse([_plain(m) for m in test])
     gold = [m.get("intent") for m in test]
@@ -123,20 +126,21 @@ def heldout(out: Path) -> None:
         _intent_summary("  held-out without diacritics", [gold[i] for i in plain], [predicted[i] for i in plain]),
     ]
     summaries[0]["train_seconds"] = round(model.seconds, 1)
+    summaries[0]["fallback_rate"] = round(sum(p.fallback for p in parsed) / len(parsed), 4)
     for summary in summaries:
         _print(summary)
     print(f"   trained in {model.seconds:.0f} s")
     _write_reports(out, "heldout", summaries, gold, predicted)
 
 
-def atis(root: Path, out: Path) -> None:
+def atis(root: Path, out: Path, config: Path) -> None:
     splits = read_dataset(root)
     train_messages = [
         Message(data={"text": e.text, "intent": e.intent, "entities": e.entities()}) for e in splits["train"]
     ]
     test = splits["test"]
     with temporary_workdir() as tmp:
-        model = train(train_messages, Path(tmp))
+        model = train(train_messages, Path(tmp), config)
         parsed = model.parse([e.text for e in test])
     gold_intents = [e.intent for e in test]
     predicted_intents = [p.intent for p in parsed]
@@ -164,6 +168,7 @@ def atis(root: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "nlu")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="pipeline to evaluate (default: the product's)")
     sub = parser.add_subparsers(dest="command", required=True)
     cv = sub.add_parser("cv")
     cv.add_argument("--folds", type=int, default=5)
@@ -174,11 +179,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     quiet()
     if args.command == "cv":
-        cross_validate(args.folds, args.out, args.seed)
+        cross_validate(args.folds, args.out, args.seed, args.config)
     elif args.command == "heldout":
-        heldout(args.out)
+        heldout(args.out, args.config)
     else:
-        atis(args.dataset, args.out)
+        atis(args.dataset, args.out, args.config)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 ROOT = Path(__file__).resolve().parent.parent
+FALLBACK_INTENT = "nlu_fallback"
 # Entity extractors whose output is learned from the training data (the gazetteer extractor is
 # not; ATIS scoring keeps only learned predictions).
 LEARNED_EXTRACTORS = {"CRFEntityExtractor", "DIETClassifier"}
@@ -23,9 +24,10 @@ LEARNED_EXTRACTORS = {"CRFEntityExtractor", "DIETClassifier"}
 
 @dataclass
 class Parsed:
-    intent: str
+    intent: str  # the classifier's best intent (what FallbackClassifier would replace)
     confidence: float
     entities: list[dict]
+    fallback: bool  # the pipeline answered nlu_fallback (low confidence or ambiguity)
 
 
 @dataclass
@@ -38,14 +40,18 @@ class TrainedModel:
             return [await self.agent.parse_message(text) for text in texts]
 
         results = asyncio.run(_all())
-        return [
-            Parsed(
-                intent=(r.get("intent") or {}).get("name") or "",
-                confidence=float((r.get("intent") or {}).get("confidence") or 0.0),
-                entities=r.get("entities") or [],
-            )
-            for r in results
-        ]
+        return [_parsed(r) for r in results]
+
+
+def _parsed(result: dict) -> Parsed:
+    ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    best = ranking[0] if ranking else (result.get("intent") or {})
+    return Parsed(
+        intent=best.get("name") or "",
+        confidence=float(best.get("confidence") or 0.0),
+        entities=result.get("entities") or [],
+        fallback=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
+    )
 
 
 def train(examples: Sequence[Message], workdir: Path, config: Path = ROOT / "config.yml") -> TrainedModel:

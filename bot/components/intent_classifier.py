@@ -22,6 +22,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -30,19 +32,23 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from bot.gazetteer import Gazetteer, find_mentions, load_gazetteer
-from bot.segmentation import segment
 
 _MODEL_FILE = "intent_classifier.pkl"
 
 
-def masked_lemmas(text: str, gazetteer: Gazetteer, lexicon: frozenset[str]) -> str:
-    """Folded lemmas of ``text`` with each recognised mention replaced by its type."""
-    parts, position = [], 0
-    for mention in find_mentions(text, gazetteer):
-        parts += [text[position : mention.start], f" ent{mention.entity.replace('_', '')} "]
-        position = mention.end
-    parts.append(text[position:])
-    return " ".join(word.folded for word in segment("".join(parts), lexicon))
+def masked_lemmas(text: str, tokens: list[Token], gazetteer: Gazetteer) -> str:
+    """The tokenizer's folded lemmas, with each recognised mention replaced by its type."""
+    mentions = find_mentions(text, gazetteer)
+    words: list[str] = []
+    emitted: set[int] = set()
+    for token in tokens:
+        inside = next((i for i, m in enumerate(mentions) if token.start < m.end and m.start < token.end), None)
+        if inside is None:
+            words.append(token.lemma)
+        elif inside not in emitted:
+            emitted.add(inside)
+            words.append(f"ent{mentions[inside].entity.replace('_', '')}")
+    return " ".join(words)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -52,7 +58,9 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
-            "C": 1.0,
+            # Character n-grams across word boundaries ("lau_khong" vs "khong"); [] to disable.
+            "phrase_char_ngrams": [3, 6],
+            "C": 3.0,
             # Softmax temperature on SVM scores: higher makes confidences sharper.
             "confidence_scale": 3.0,
             "ranking_length": 10,
@@ -61,14 +69,14 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["sklearn", "underthesea"]
+        return ["sklearn"]
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: tuple[FeatureUnion, LinearSVC, frozenset[str]] | None = None,
+        model: tuple[FeatureUnion, LinearSVC] | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -86,28 +94,26 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
     ) -> VietnameseIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _lexicon(self, messages: list[Message]) -> frozenset[str]:
-        # The tokenizer's learned compounds are not reachable from here, so learn them the same way.
-        from bot.segmentation import learn_lexicon
-
-        return learn_lexicon(m.get(TEXT) for m in messages)
+    def _features_text(self, message: Message) -> str:
+        return masked_lemmas(message.get(TEXT), message.get(TOKENS_NAMES[TEXT]) or [], self._gazetteer)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         if not examples:
             return self._resource
-        lexicon = self._lexicon(examples)
-        texts = [masked_lemmas(m.get(TEXT), self._gazetteer, lexicon) for m in examples]
+        texts = [self._features_text(m) for m in examples]
         labels = [m.get(INTENT) for m in examples]
-        features = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(ngram_range=tuple(self._config["word_ngrams"]), token_pattern=r"\S+", sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]), sublinear_tf=True)),
-            ]
-        )
+        vectorizers = [
+            ("words", TfidfVectorizer(ngram_range=tuple(self._config["word_ngrams"]), token_pattern=r"\S+", sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]), sublinear_tf=True)),
+        ]
+        if self._config.get("phrase_char_ngrams"):
+            phrase_range = tuple(self._config["phrase_char_ngrams"])
+            vectorizers.append(("phrases", TfidfVectorizer(analyzer="char", ngram_range=phrase_range, sublinear_tf=True)))
+        features = FeatureUnion(vectorizers)
         classifier = LinearSVC(C=self._config["C"], class_weight="balanced")
         classifier.fit(features.fit_transform(texts), labels)
-        self._model = (features, classifier, lexicon)
+        self._model = (features, classifier)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
         return self._resource
@@ -134,8 +140,8 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not text or self._model is None:
                 continue
-            features, classifier, lexicon = self._model
-            scores = classifier.decision_function(features.transform([masked_lemmas(text, self._gazetteer, lexicon)]))[0]
+            features, classifier = self._model
+            scores = classifier.decision_function(features.transform([self._features_text(message)]))[0]
             scaled = np.exp(self._config["confidence_scale"] * (scores - scores.max()))
             probabilities = scaled / scaled.sum()
             order = np.argsort(-probabilities)

@@ -11,9 +11,11 @@ costlier re-ranking features only for the best few dozen BM25 candidates.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,20 +40,31 @@ def _alternation(phrases: Iterable[str]) -> str:
 # What the question asks about the procedure (documents, fee, time, place, channel) and how it is
 # asked, rather than which procedure (folded). Removed before BM25; names and aliases are still
 # matched against the whole question, so the alias "sao y giấy tờ" keeps its "giấy tờ".
-_ASPECT_PHRASES = """
-cho em hoi|cho toi hoi|cho minh hoi|cho chau hoi|cho con hoi|cho hoi|xin hoi|em hoi|lam on|xin cam on|cam on
-giay to gi|giay to nao|nhung giay to|cac giay to|giay to can thiet|can giay to|can nhung gi|can nhung|nhung gi
-can gi|can mang theo|can mang|mang theo|mang gi|ho so gi|ho so gom|can ho so|nop ho so|bo ho so|thanh phan ho so
-le phi|phi la bao nhieu|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|co mat phi|mat phi|mien phi
-bao nhieu|mat bao lau|bao lau|mat may ngay|may ngay|bao nhieu ngay|thoi gian|thoi han|khi nao co|bao gio co
-nop o dau|lam o dau|o dau|cho nao|co quan nao|noi nao
-lam online|nop online|online|truc tuyen|qua mang|tren mang|dich vu cong|duoc khong|co duoc|duoc ko|dc ko
-nhu the nao|the nao|ra sao|lam sao|lam the nao|cach nao|thu tuc gi|thu tuc hanh chinh|thu tuc|trinh tu
-can lam gi|phai lam gi|co bi phat|bi phat
-""".replace("\n", "|").strip("|").split("|")
+_ASPECT_PHRASES = "|".join(
+    (
+        # asking
+        "cho em hoi|cho toi hoi|cho minh hoi|cho chau hoi|cho con hoi|cho hoi|xin hoi|em hoi|lam on|cam on",
+        "xin chao|chao ban|chao em|chao ad|chao admin|alo|hello",
+        "nhu the nao|the nao|ra sao|lam sao|lam the nao|cach nao|can lam gi|phai lam gi|co bi phat|bi phat",
+        "thu tuc gi|thu tuc hanh chinh|thu tuc|trinh tu",
+        # documents
+        "giay to gi|giay to nao|nhung giay to|cac giay to|giay to can thiet|can giay to|can nhung gi",
+        "can nhung|nhung gi|can gi|can mang theo|can mang|mang theo|mang gi",
+        "ho so gi|ho so gom|can ho so|nop ho so|bo ho so|thanh phan ho so",
+        # fee
+        "le phi|phi la bao nhieu|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|co mat phi|mat phi",
+        "mien phi|bao nhieu",
+        # time
+        "mat bao lau|bao lau|mat may ngay|may ngay|bao nhieu ngay|thoi gian|thoi han|khi nao co|bao gio co",
+        # place
+        "nop o dau|lam o dau|o dau|cho nao|co quan nao|noi nao",
+        # channel
+        "lam online|nop online|online|truc tuyen|qua mang|tren mang|dich vu cong|duoc khong|co duoc|duoc ko|dc ko",
+    )
+).split("|")
 # Where the asker means to go ("ở ủy ban xã"): every commune does it, so it names no procedure.
 # Not "ở xã hội" (nhà ở xã hội).
-_PLACE = r"(?:o|tai|len|ra|den)\s+(?:ubnd|cong an)?\s*(?:xa|phuong)?(?!\s+hoi)"
+_PLACE = r"(?:o|tai|len|ra|den)\s+(?:(?:ubnd|cong an)(?:\s+(?:xa|phuong))?|xa|phuong)\b(?!\s+hoi)"
 # A duration ("quá hạn 60 ngày") is about the asker's case, not which procedure.
 _DURATION = r"\d+\s+(?:ngay|thang|nam)"
 _ASPECTS = re.compile(rf"\b(?:{_alternation(_ASPECT_PHRASES)})\b|\b{_PLACE}\b|\b{_DURATION}\b")
@@ -66,6 +79,9 @@ _STOPWORDS = frozenset(
 )
 _AMBIGUOUS_FOLDED = frozenset("ban bac chi chu co con da dang de den di hoi ma nao nhu o phai ra tu vay".split())
 _FOLDED_STOPWORDS = frozenset(fold(w) for w in _STOPWORDS) - _AMBIGUOUS_FOLDED
+# A well-formed Vietnamese syllable, folded: a word the catalogue lacks but that is spelled like
+# one ("cưới", "tiệm", "chip") is a real word, not a typo, and is left alone; "sinnh" is a typo.
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
 # Words of the question itself, never "corrected" into a procedure's words: in a small catalogue
 # "phí" or "được" would otherwise become the nearest indexed word.
 _QUESTION_WORDS = frozenset(w for phrase in _ASPECT_PHRASES for w in phrase.split()) | {fold(w) for w in _STOPWORDS}
@@ -99,6 +115,8 @@ _EXPANSIONS = {
     "cong chung": "chung thuc",
     "lam lai": "cap lai",
     "cong ty": "doanh nghiep",
+    "sua thong tin": "dieu chinh",
+    "sua lai": "dieu chinh",
     "mst": "dang ky thue",
     "mo cong ty": "thanh lap",
     "mo doanh nghiep": "thanh lap",
@@ -189,7 +207,7 @@ def _name_parts(name: str) -> tuple[str, list[str], str]:
 
 
 def _bigrams(words: list[str]) -> list[str]:
-    return [f"{a}_{b}" for a, b in zip(words, words[1:])]
+    return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
 def _markers(folded: str, text: str) -> frozenset[str]:
@@ -207,7 +225,8 @@ class _Doc:
     levels: list[str]
     field: str | None
     curated: bool
-    phrases: list[tuple[str, ...]]  # name, bracketed parts and aliases, folded words
+    name_words: frozenset[str]  # folded, without level notes and bracketed parts
+    phrases: list[tuple[str, ...]]  # name, bracketed parts, aliases, first clause; folded words
     words: frozenset[str]  # every name, alias and field word, folded
     written: frozenset[str]  # the same words with their diacritics
     variant_markers: frozenset[str]
@@ -277,6 +296,7 @@ class ProcedureIndex:
                 levels=list(proc.levels or []),
                 field=proc.field,
                 curated=proc.origin != "import",
+                name_words=frozenset(name),
                 phrases=[tuple(p) for p in [name, *aliases] if p]
                 + ([tuple(first_clause)] if _MIN_CLAUSE <= len(first_clause) < len(name) else []),
                 words=frozenset(name + field_words + [w for alias in aliases for w in alias]),
@@ -307,7 +327,7 @@ class ProcedureIndex:
         qualifier ("Đăng ký khai sinh" -> "… có yếu tố nước ngoài", "… lưu động"). Only those are
         ranked down when the question asks for the qualifier: "xác nhận tình trạng hôn nhân để
         kết hôn với người nước ngoài" is still about the one procedure that has no such variant."""
-        names = [frozenset(doc.phrases[0]) if doc.phrases else frozenset() for doc in self.docs]
+        names = [doc.name_words for doc in self.docs]
         # A name that is a subset of another holds that one's words, its rarest included.
         by_rarest: dict[str, list[int]] = defaultdict(list)
         for doc_id, words in enumerate(names):
@@ -324,8 +344,10 @@ class ProcedureIndex:
 
     def _correct(self, word: str) -> str | None:
         """The indexed word a typo stands for: the most common one within one edit (two for long
-        words); None when there is none."""
-        if word in self.word_df or word in _QUESTION_WORDS or len(word) < 4 or word.isdigit():
+        words); None when there is none. Numbers and well-spelled words are kept as they are."""
+        if word in self.word_df or word in _QUESTION_WORDS or len(word) < 4 or not word.isalpha():
+            return word
+        if _SYLLABLE_RE.fullmatch(word):
             return word
         if word not in self.corrections:
             if len(self.corrections) > 10_000:  # typos are unbounded; the cache must not be
@@ -341,7 +363,7 @@ class ProcedureIndex:
     def _query(self, query: str) -> _Query:
         text = normalize(query)
         folded = fold(text)  # same words as text, one for one
-        written = {f: w for w, f in zip(text.split(), folded.split()) if w != f}
+        written = {f: w for w, f in zip(text.split(), folded.split(), strict=True) if w != f}
         if has_diacritics(text):
             stop = {fold(w) for w in text.split() if w in _STOPWORDS} - {
                 fold(w) for w in text.split() if w not in _STOPWORDS
@@ -358,6 +380,11 @@ class ProcedureIndex:
             (tuple(m.group(0).split()), _CANONICAL_EXPANSIONS[m.group(0)])
             for m in _EXPANSION_RE.finditer(" ".join(core))
         ]
+        asked = _markers(" ".join(whole), text)
+        for marker in asked - {"lai"}:  # "Hàn Quốc" says "nước ngoài": the variant's own words
+            said = _MARKER_RES[marker].search(" ".join(whole))
+            if said is not None and said.group(0) != marker:
+                alternatives.append((tuple(said.group(0).split()), tuple(marker.split())))
         extra = [w for _, official in alternatives for w in official]
         # Bigrams over the words as written and without the stopwords: "nhà ở", "sao y" keep their
         # "ở", "y"; "khai sinh cho con" also gives "sinh_con".
@@ -374,7 +401,7 @@ class ProcedureIndex:
             alternatives=alternatives,
             said=set(content) | set(extra),
             written=written,
-            asked=_markers(" ".join(whole), text),
+            asked=asked,
         )
 
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
@@ -390,13 +417,11 @@ class ProcedureIndex:
                     scores[doc_id] += idf * doc_weight
         candidates = dict(heapq.nlargest(_CANDIDATES, scores.items(), key=lambda item: item[1]))
         codes = {self.code_index[c] for c in CODE_RE.findall(query) if c in self.code_index}
-        ranked = sorted(
-            (
-                (self._score(self.docs[doc_id], candidates.get(doc_id, 0.0), q) + _CODE_MATCH * (doc_id in codes), doc_id)
-                for doc_id in candidates.keys() | codes
-            ),
-            key=lambda item: -item[0],
-        )[:limit]
+        scored = (
+            (self._score(self.docs[i], candidates.get(i, 0.0), q) + _CODE_MATCH * (i in codes), i)
+            for i in candidates.keys() | codes
+        )
+        ranked = sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]  # ties: catalogue order
         return [
             SearchHit(
                 code=self.docs[i].code,
@@ -484,30 +509,37 @@ def _in_order(phrase: tuple[str, ...], words: list[str], max_gap: int) -> bool:
 
 
 class ProcedureSearch:
-    """A process-wide index, rebuilt when the catalogue changes (checked cheaply on each query),
-    so the API and the action server, separate processes, both see an admin's edit at once."""
+    """Process-wide indexes, one per database, rebuilt when the catalogue changes, so the API and
+    the action server (separate processes) both see an admin's edit.
 
-    def __init__(self) -> None:
+    Every change to the catalogue, publishing included, writes a ProcedureVersion, so the newest
+    version id is the catalogue's revision: one indexed lookup. It is checked at most every
+    ``check_interval`` seconds, which keeps it off the hot path of every query.
+    """
+
+    def __init__(self, check_interval: float = 1.0) -> None:
         self._lock = threading.Lock()
-        self._index = ProcedureIndex()
-        self._revision: tuple[int, int] | None = None
+        self._check_interval = check_interval
+        self._indexes: dict[str, tuple[ProcedureIndex, int, float]] = {}
 
     @staticmethod
-    def _current_revision(session: Session) -> tuple[int, int]:
-        latest_version = session.scalar(select(func.max(ProcedureVersion.id))) or 0
-        published = (
-            session.scalar(select(func.count()).select_from(Procedure).where(Procedure.published.is_(True))) or 0
-        )
-        return latest_version, published
+    def _current_revision(session: Session) -> int:
+        return session.scalar(select(func.max(ProcedureVersion.id))) or 0
 
     def index(self, session: Session) -> ProcedureIndex:
+        key = str(session.get_bind().url)
+        now = time.monotonic()
+        cached = self._indexes.get(key)
+        if cached is not None and now - cached[2] < self._check_interval:
+            return cached[0]
         revision = self._current_revision(session)
-        if revision != self._revision:
-            with self._lock:
-                if revision != self._revision:
-                    self._index = ProcedureIndex.build(list_published(session))
-                    self._revision = revision
-        return self._index
+        if cached is not None and cached[1] == revision:
+            self._indexes[key] = (cached[0], revision, now)
+            return cached[0]
+        with self._lock:
+            index = ProcedureIndex.build(list_published(session))
+            self._indexes[key] = (index, revision, now)
+        return index
 
     def search(self, session: Session, query: str, limit: int = 5) -> list[SearchHit]:
         return self.index(session).search(query, limit)

@@ -182,3 +182,23 @@ def _replace_aliases(session: Session, procedure: Procedure, aliases: list[str])
     procedure.aliases = kept + [
         ProcedureAlias(alias=alias, alias_folded=key) for key, alias in wanted.items() if key not in kept_keys
     ]
+
+
+def set_published(session: Session, code: str, published: bool, *, actor: str) -> bool:
+    """Publish or withdraw a procedure; recorded as a version, which is also what tells every
+    process's search index that the catalogue changed. Returns False for an unknown code."""
+    procedure = get_by_code(session, code, include_unpublished=True)
+    if procedure is None:
+        return False
+    if procedure.published != published:
+        procedure.published = published
+        procedure.versions.append(
+            ProcedureVersion(
+                version=len(procedure.versions) + 1,
+                snapshot=to_record(procedure).model_dump(mode="json"),
+                changed_by=actor,
+                change_note="xuất bản" if published else "ngừng xuất bản",
+            )
+        )
+        session.flush()
+    return True

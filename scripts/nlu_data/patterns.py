@@ -1311,11 +1311,11 @@ RATE_SERVICE = [
 ]
 
 INTENTS: dict[str, dict] = {
-    "greet": _plain(80, GREET),
-    "goodbye": _plain(75, GOODBYE),
-    "thank": _plain(80, THANK),
-    "affirm": _plain(88, AFFIRM),
-    "deny": _plain(85, DENY),
+    "greet": _plain(150, GREET),
+    "goodbye": _plain(140, GOODBYE),
+    "thank": _plain(110, THANK),
+    "affirm": _plain(150, AFFIRM),
+    "deny": _plain(150, DENY),
     "bot_challenge": {**_plain(80, BOT_CHALLENGE, question=True)},
     "request_human": _plain(95, REQUEST_HUMAN),
     "give_feedback": _plain(110, GIVE_FEEDBACK),

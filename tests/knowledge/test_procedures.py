@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.procedures import answers, service
 from knowledge.procedures.schemas import ProcedureRecord
-from knowledge.procedures.search import ProcedureIndex, procedure_search
+from knowledge.procedures.search import ProcedureIndex, ProcedureSearch, procedure_search
 from knowledge.seed.loader import SEED_DIR, read_procedure_file, seed_procedures
 
 REQUIRED_SEED = (
@@ -101,9 +101,11 @@ def test_search_tolerates_typos(seeded: Session) -> None:
 
 
 def test_search_sees_new_procedures_without_restart(seeded: Session) -> None:
+    search = ProcedureSearch(check_interval=0)
+    assert search.search(seeded, "nuoi yen", limit=1) == [] or search.search(seeded, "nuoi yen", limit=1)[0].code != "9.999999"
     service.upsert(seeded, _minimal(name="Cấp giấy phép nuôi chim yến", aliases=["nuôi yến"]), actor="t")
     seeded.commit()
-    assert procedure_search.search(seeded, "nuoi yen", limit=1)[0].code == "9.999999"
+    assert search.search(seeded, "nuoi yen", limit=1)[0].code == "9.999999"
 
 
 def test_empty_index_and_blank_query() -> None:
@@ -128,3 +130,16 @@ def test_documents_answer_for_birth_registration(seeded: Session) -> None:
     for document in procedure.documents:
         if document.required:
             assert document.name in text
+
+
+def test_unpublishing_hides_a_procedure_from_search_and_lookup(seeded: Session) -> None:
+    search = ProcedureSearch(check_interval=0)
+    assert search.search(seeded, "đăng ký khai tử", limit=1)[0].code == "1.000656"
+    assert service.set_published(seeded, "1.000656", False, actor="admin")
+    seeded.commit()
+    assert all(hit.code != "1.000656" for hit in search.search(seeded, "đăng ký khai tử", limit=5))
+    assert service.get_by_code(seeded, "1.000656") is None
+    assert service.set_published(seeded, "1.000656", True, actor="admin")
+    seeded.commit()
+    assert search.search(seeded, "đăng ký khai tử", limit=1)[0].code == "1.000656"
+    assert not service.set_published(seeded, "9.999999", True, actor="admin")
