@@ -100,8 +100,31 @@ def _group_run(words: list[str], typed_marks: list[bool], lexicon: frozenset[str
     if use_underthesea and sum(typed_marks) >= _DIACRITIC_SHARE * len(typed_marks):
         sizes = _underthesea_groups(words)
         if sizes is not None:
-            return sizes
+            return _regroup_unmarked(sizes, words, typed_marks, lexicon)
     return _longest_match_groups(words, lexicon)
+
+
+def _regroup_unmarked(sizes: list[int], words: list[str], typed_marks: list[bool], lexicon: frozenset[str]) -> list[int]:
+    """In mixed text ("dang ky tam tru ở phường Hoà Bình"), underthesea leaves the words typed
+    without marks as single syllables; group stretches of those by the folded lexicon."""
+    result: list[int] = []
+    position = 0
+    stretch: list[int] = []  # start positions of consecutive unmarked single syllables
+
+    def flush() -> None:
+        if stretch:
+            result.extend(_longest_match_groups(words[stretch[0] : stretch[-1] + 1], lexicon))
+            stretch.clear()
+
+    for size in sizes:
+        if size == 1 and not typed_marks[position]:
+            stretch.append(position)
+        else:
+            flush()
+            result.append(size)
+        position += size
+    flush()
+    return result
 
 
 def segment(text: str, lexicon: frozenset[str] = frozenset(), use_underthesea: bool = True) -> list[Word]:

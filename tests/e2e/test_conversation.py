@@ -69,3 +69,14 @@ def test_invalid_input_is_refused_clearly(api: httpx.Client) -> None:
     response = api.post("/api/chat", json={"sender": "x", "message": "a" * 5000})
     assert response.status_code == 422
     assert "message" in response.json()["error"]
+
+
+def test_rasa_parse_endpoint_returns_intents_and_entities(stack) -> None:  # noqa: ANN001
+    response = httpx.post(
+        f"{stack.config.rasa_url}/model/parse", json={"text": "tra cứu hồ sơ 000.00.01.H29-250710-0012 ở phường Bến Thành"}, timeout=30
+    )
+    parsed = response.json()
+    assert parsed["intent"]["name"] == "check_dossier_status"
+    entities = {(e["entity"], e["value"]) for e in parsed["entities"] if e["extractor"] == "VietnameseEntityExtractor"}
+    assert ("dossier_code", "000.00.01.H29-250710-0012") in entities
+    assert ("unit", "Phường Bến Thành") in entities

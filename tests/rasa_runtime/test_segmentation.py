@@ -58,3 +58,30 @@ def test_abbreviations_and_unit_prefixes() -> None:
 def test_dossier_codes_stay_one_token() -> None:
     words = segment("tra cứu hồ sơ 000.00.01.H29-250710-0012 giúp em")
     assert "000.00.01.H29-250710-0012" in [w.text for w in words]
+
+
+def test_rasa_tokenizer_component_keeps_offsets_and_folds_lemmas() -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.components.tokenizer import VietnameseTokenizer
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = LocalModelStorage(Path(tmp))
+        resource = Resource("tokenizer")
+        context = ExecutionContext(GraphSchema({}), "test")
+        config = {**VietnameseTokenizer.get_default_config()}
+        tokenizer = VietnameseTokenizer.create(config, storage, resource, context)
+        tokenizer.train(TrainingData([Message(data={"text": "đăng ký tạm trú cần giấy tờ gì", "intent": "ask_documents"})]))
+        loaded = VietnameseTokenizer.load(config, storage, resource, context)
+        text = "Dang ky tam tru o P.Hoà Bình cần j"
+        tokens = loaded.tokenize(Message(data={"text": text}), "text")
+        assert [text[t.start : t.end] for t in tokens] == [t.text for t in tokens]
+        assert [t.lemma for t in tokens][:2] == ["dang_ky", "tam_tru"]
+        assert "gi" in [t.lemma for t in tokens]
