@@ -55,4 +55,6 @@ def create_app() -> FastAPI:
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# One line per outgoing request (health checks every few seconds) drowns the turn log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 app = create_app()

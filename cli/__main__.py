@@ -47,7 +47,10 @@ def run() -> None:
         nonlocal stopping
         stopping = True
 
+    # Explicit handlers: a shell that starts us in the background ignores SIGINT, and Ctrl-C must
+    # stop the three processes cleanly however we were started.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         stack.start()
         stack.wait_healthy()
