@@ -7,11 +7,7 @@ Numbers come from this machine at the moment of the run; they are recorded in do
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,8 +15,7 @@ from pathlib import Path
 import httpx
 
 from cli import train
-from cli.paths import ROOT
-from cli.stack import Stack, StackConfig
+from cli.stack import private_stack
 
 QUESTIONS = [
     "đăng ký khai sinh cần giấy tờ gì",
@@ -32,12 +27,6 @@ QUESTIONS = [
     "cho em hỏi làm sổ đỏ có nộp online được không",
     "đăng ký kết hôn cần mang gì ạ",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tree_rss_mb(pid: int) -> float:
@@ -78,14 +67,8 @@ def main() -> None:
     print(f"model: {model.name} (ready in {time.monotonic() - started:.1f} s)")
 
     with tempfile.TemporaryDirectory(prefix="tthc-bench-") as tmp:
-        data_dir = Path(tmp)
-        env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
-        subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
-        config = StackConfig(
-            model=model, data_dir=data_dir, api_port=_free_port(), rasa_port=_free_port(),
-            action_port=_free_port(), echo=False,
-        )
-        stack = Stack(config)
+        stack = private_stack(Path(tmp), model)
+        config = stack.config
         t0 = time.monotonic()
         stack.start()
         try:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.stack import QUESTIONS, _free_port, _percentiles, _tree_rss_mb
+from benchmarks.stack import QUESTIONS, _percentiles, _tree_rss_mb
 from cli import train
-from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
-from cli.stack import Stack, StackConfig
+from cli.paths import cache_dir, rasa_env, rasa_venv
+from cli.stack import free_port, private_stack
 
 # What the `rasa init` bot was trained to understand (greet, mood, affirm/deny, goodbye, bot challenge).
 STOCK_MESSAGES = ["hello", "I am sad", "yes", "bye", "are you a bot?", "great", "no", "good morning"]
@@ -179,14 +179,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tthc-turns-") as tmp:
         data_dir = Path(tmp)
-        env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
-        subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
-        config = StackConfig(
-            model=model, data_dir=data_dir, api_port=_free_port(), rasa_port=_free_port(),
-            action_port=_free_port(), echo=False,
-        )
-        stack = Stack(config)
-        stock = StockBot(stock_project, stock_model, _free_port(), data_dir / "stock-rasa.log")
+        stack = private_stack(data_dir, model)
+        config = stack.config
+        stock = StockBot(stock_project, stock_model, free_port(), data_dir / "stock-rasa.log")
         try:
             stack.start()
             stock.start()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -177,3 +178,21 @@ class Stack:
         os.killpg(proc.popen.pid, signal.SIGKILL)
         proc.popen.wait()
         self.processes.pop(name, None)
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it), for stacks started by tests and benchmarks."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def private_stack(data_dir: Path, model: Path, *, echo: bool = False) -> Stack:
+    """A stack (not yet started) on free ports with its own migrated, seeded database in
+    ``data_dir``: what the end-to-end tests and the benchmarks run against."""
+    env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
+    subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+    config = StackConfig(
+        model=model, data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), action_port=free_port(), echo=echo
+    )
+    return Stack(config)

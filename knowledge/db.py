@@ -53,9 +53,10 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work: commits on success, rolls back on any error."""
-    session = get_sessionmaker()()
+def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back on any error (on the application's database
+    unless another ``factory`` is given)."""
+    session = (factory or get_sessionmaker())()
     try:
         yield session
         session.commit()

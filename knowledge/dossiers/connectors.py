@@ -12,10 +12,11 @@ rate limits, wording) live in service.DossierLookupService.
 from __future__ import annotations
 
 import asyncio
+import functools
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from knowledge.db import session_scope as db_session_scope
 from knowledge.dossiers.config import DossierSettings
 from knowledge.dossiers.hashing import burn_verification, mask_code, verify_last4
 from knowledge.dossiers.models import Dossier
@@ -40,26 +42,7 @@ SessionScope = Callable[[], AbstractContextManager[Session]]
 
 def session_scope_for(factory: sessionmaker[Session]) -> SessionScope:
     """A session_scope-like callable (commit on success, rollback on error) for a given sessionmaker."""
-
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    return scope
-
-
-def _default_scope() -> SessionScope:
-    from knowledge.db import session_scope
-
-    return session_scope
+    return functools.partial(db_session_scope, factory)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -125,7 +108,7 @@ class LocalConnector:
 
     def __init__(self, settings: DossierSettings, session_scope: SessionScope | None = None) -> None:
         self._pepper = settings.pepper_bytes
-        self._scope = session_scope or _default_scope()
+        self._scope = session_scope or db_session_scope
 
     def _find(self, session: Session, code: str) -> Dossier | None:
         return session.scalars(

@@ -4,9 +4,6 @@ server, the action server and the API, on free ports with a private data directo
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,33 +11,14 @@ import httpx
 import pytest
 
 from cli import train
-from cli.paths import ROOT
-from cli.stack import Stack, StackConfig
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from cli.stack import Stack, private_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not os.environ.get("TTHC_RASA_VENV"):
         pytest.fail("TTHC_RASA_VENV is not set: run the tests with `make test`")
-    data_dir = tmp_path_factory.mktemp("stack-data")
-    env = dict(os.environ, TTHC_DATA_DIR=str(data_dir))
-    subprocess.run([sys.executable, "-m", "cli", "kb", "init"], cwd=ROOT, env=env, check=True)
-    model = train.ensure_model()
-    config = StackConfig(
-        model=model,
-        data_dir=data_dir,
-        api_port=_free_port(),
-        rasa_port=_free_port(),
-        action_port=_free_port(),
-        echo=False,
-    )
-    running = Stack(config)
+    running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
     running.start()
     try:
         running.wait_healthy(timeout=300)
