@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from knowledge.db import session_scope as db_session_scope
 from knowledge.dossiers.config import DossierSettings, get_dossier_settings
 from knowledge.dossiers.connectors import (
     VN_TZ,
     ConnectorError,
     DossierConnector,
     SessionScope,
-    _default_scope,
     get_connector,
 )
 from knowledge.dossiers.hashing import (
@@ -174,7 +174,7 @@ class DossierLookupService:
     ) -> None:
         self.connector = connector
         self.settings = settings or get_dossier_settings()
-        self._scope = session_scope or _default_scope()
+        self._scope = session_scope or db_session_scope
         self._clock = clock
         self._pepper = self.settings.pepper_bytes
 
