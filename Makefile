@@ -19,7 +19,7 @@ run:
 	@$(ENVS) && exec "$$APP_PY" -m cli run
 
 test:
-	@$(ENVS) && RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m pytest -p no:cacheprovider tests/rasa_runtime \
+	@$(ENVS) && scripts/install_browser.sh && RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m pytest -p no:cacheprovider tests/rasa_runtime \
 	  && "$$APP_PY" -m pytest
 
 train:

@@ -12,9 +12,13 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.channels.zalo.routes import router as zalo_router
+from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
 from api.chat.routes import router as chat_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.widget.cors import install_cors
+from api.widget.routes import router as widget_router
 from knowledge.centres.routes import router as centres_router
 from knowledge.procedures.routes import router as procedures_router
 from knowledge.units.routes import router as units_router
@@ -31,7 +35,11 @@ def create_app() -> FastAPI:
         app.state.settings = settings
         async with httpx.AsyncClient() as client:
             app.state.http = client
-            yield
+            await start_outbox_worker(app)
+            try:
+                yield
+            finally:
+                await stop_outbox_worker(app)
 
     app = FastAPI(
         title="Trợ lý thủ tục hành chính",
@@ -40,7 +48,10 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_cors(app)
     app.include_router(chat_router)
+    app.include_router(widget_router)
+    app.include_router(zalo_router)
     app.include_router(health_router)
     app.include_router(procedures_router)
     app.include_router(units_router)

@@ -1,5 +1,6 @@
 """Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
 
+from api.channels.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, ZaloToken
 from knowledge.centres.models import ServiceCentre
 from knowledge.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
 from knowledge.feedback.models import Feedback
@@ -29,4 +30,7 @@ __all__ = [
     "Rating",
     "ServiceCentre",
     "UnitSuccession",
+    "ZaloInboundEvent",
+    "ZaloOutboxMessage",
+    "ZaloToken",
 ]

@@ -14,16 +14,25 @@ from cli import train
 from cli.stack import Stack, private_stack
 
 
+# tests/browser imports these fixtures too; both must share one running stack.
+_running: dict[str, Stack] = {}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not os.environ.get("TTHC_RASA_VENV"):
         pytest.fail("TTHC_RASA_VENV is not set: run the tests with `make test`")
+    if "stack" in _running:
+        yield _running["stack"]
+        return
     running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
     running.start()
+    _running["stack"] = running
     try:
         running.wait_healthy(timeout=300)
         yield running
     finally:
+        _running.pop("stack", None)
         running.stop()
 
 

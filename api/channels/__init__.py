@@ -1,0 +1,1 @@
+"""Messaging channels beyond the web chat page (one folder per channel, e.g. ``zalo/``)."""

@@ -1,0 +1,75 @@
+"""Webhook authenticity: Zalo's ``X-ZEvent-Signature`` and the event's freshness.
+
+Zalo signs each event with ``sha256(app_id + raw body + timestamp + OA secret key)`` in hex (a
+plain hash of the concatenation, not an HMAC), where ``timestamp`` is the event's own
+``timestamp`` field (epoch milliseconds, sent as a string). The header may carry a ``mac=``
+prefix. The OA secret key is the key of the linked Official Account, not the app secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+
+
+class WebhookRejected(Exception):
+    """The event is not from Zalo for this app, or is too old/new to trust (HTTP 401)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def compute_signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(app_id.encode())
+    digest.update(raw_body)
+    digest.update(timestamp.encode())
+    digest.update(secret_key.encode())
+    return digest.hexdigest()
+
+
+def _header_value(header: str | None) -> bytes:
+    value = (header or "").strip()
+    if value[:4].lower() == "mac=":
+        value = value[4:].strip()
+    return value.lower().encode("utf-8", "replace")
+
+
+def event_timestamp(event: dict[str, Any]) -> str:
+    """The ``timestamp`` field exactly as it takes part in the signature (digits only)."""
+    value = event.get("timestamp")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise WebhookRejected("missing timestamp")
+    text = str(value).strip()
+    if not text.isdigit():
+        raise WebhookRejected("malformed timestamp")
+    return text
+
+
+def verify_event(
+    *,
+    raw_body: bytes,
+    event: dict[str, Any],
+    header: str | None,
+    app_id: str,
+    secret_key: str,
+    window_seconds: float,
+    now_ms: float | None = None,
+) -> None:
+    """Raises ``WebhookRejected`` unless the event is signed for this app and fresh."""
+    if not header:
+        raise WebhookRejected("missing signature")
+    timestamp = event_timestamp(event)
+    expected = compute_signature(app_id, raw_body, timestamp, secret_key).encode()
+    if not hmac.compare_digest(_header_value(header), expected):
+        raise WebhookRejected("bad signature")
+    if str(event.get("app_id", "")) != app_id:
+        raise WebhookRejected("unknown app_id")
+    now_ms = time.time() * 1000 if now_ms is None else now_ms
+    if abs(now_ms - int(timestamp)) > window_seconds * 1000:
+        raise WebhookRejected("stale timestamp")

@@ -1,0 +1,1 @@
+"""The embeddable web chat widget: one script tag on any site (see api/widget/routes.py)."""

@@ -1,0 +1,53 @@
+"""Cross-origin access for the widget's two API endpoints, so the widget works on any site.
+
+The sites allowed are listed in TTHC_CORS_ORIGINS, comma-separated (``https://phuong.example.vn,
+https://xa.example.vn``), or ``*`` for any site. Unset: same-origin only (the demo page at ``/``).
+Only ``POST /api/chat`` and ``GET /api/chat/history`` answer cross-origin requests; no cookies are
+involved (the widget sends none), so ``*`` does not expose anything a site could not already read.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+WIDGET_API_PATHS = frozenset({"/api/chat", "/api/chat/history"})
+
+
+def cors_origins(value: str | None = None) -> list[str]:
+    """The allowed origins from TTHC_CORS_ORIGINS (or ``value``); empty when unset."""
+    raw = os.environ.get("TTHC_CORS_ORIGINS", "") if value is None else value
+    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+
+
+class WidgetCORSMiddleware:
+    """CORS (preflight and response headers) for the widget's endpoints only."""
+
+    def __init__(self, app: ASGIApp, origins: list[str], paths: frozenset[str] = WIDGET_API_PATHS) -> None:
+        self.app = app
+        self.paths = paths
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            allow_credentials=False,
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def install_cors(app: FastAPI, origins: list[str] | None = None) -> list[str]:
+    """Adds the middleware when any origin is configured; returns the origins it allowed."""
+    allowed = cors_origins() if origins is None else origins
+    if allowed:
+        app.add_middleware(WidgetCORSMiddleware, origins=allowed)
+    return allowed

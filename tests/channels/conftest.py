@@ -1,0 +1,167 @@
+"""Fixtures of the channel tests: a fake Zalo platform and a fake Rasa over real HTTP, and the bridge.
+
+``bridge()`` starts the real application (``api.main.create_app``) with the Zalo router and the
+outbox worker wired exactly as the lifespan should wire them, on a private migrated database;
+call it again in the same test for a "restarted" bridge on the same database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.channels.fake_rasa import FakeRasa
+from tests.channels.fake_rasa import create_app as create_rasa_app
+from tests.fakes import zalo as fake_zalo
+from tests.fakes.zalo import FakeZalo, ThreadedServer
+
+
+def _clear_caches() -> None:
+    from knowledge import db
+    from knowledge.settings import get_settings
+
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def zalo_server() -> Iterator[tuple[FakeZalo, ThreadedServer]]:
+    state = FakeZalo()
+    server = ThreadedServer(fake_zalo.create_app(state))
+    server.start()
+    yield state, server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def rasa_server() -> Iterator[tuple[FakeRasa, ThreadedServer]]:
+    state = FakeRasa()
+    server = ThreadedServer(create_rasa_app(state))
+    server.start()
+    yield state, server
+    server.stop()
+
+
+@pytest.fixture
+def zalo(zalo_server: tuple[FakeZalo, ThreadedServer]) -> Iterator[FakeZalo]:
+    state, server = zalo_server
+    state.reset()
+    if not server.running:
+        server.start()
+    yield state
+    if not server.running:  # a test that played an outage must not leave Zalo down
+        server.start()
+
+
+@pytest.fixture
+def rasa(rasa_server: tuple[FakeRasa, ThreadedServer]) -> FakeRasa:
+    state, _server = rasa_server
+    state.reset()
+    return state
+
+
+TEST_ENV = {
+    "TTHC_ZALO_APP_ID": fake_zalo.APP_ID,
+    "TTHC_ZALO_SECRET_KEY": fake_zalo.OA_SECRET_KEY,
+    "TTHC_ZALO_APP_SECRET": fake_zalo.APP_SECRET,
+    "TTHC_ZALO_ACCESS_TOKEN": fake_zalo.FIRST_ACCESS_TOKEN,
+    "TTHC_ZALO_REFRESH_TOKEN": fake_zalo.FIRST_REFRESH_TOKEN,
+    "TTHC_ZALO_WORKER_POLL_SECONDS": "0.05",
+    "TTHC_ZALO_BACKOFF_BASE_SECONDS": "0.05",
+    "TTHC_ZALO_BACKOFF_MAX_SECONDS": "0.2",
+    "TTHC_ZALO_HTTP_TIMEOUT_SECONDS": "0.5",
+    "TTHC_ZALO_CLAIM_TIMEOUT_SECONDS": "5",
+    "TTHC_ZALO_SHUTDOWN_GRACE_SECONDS": "3",
+    "TTHC_ZALO_INBOUND_RECOVERY_SECONDS": "0.2",
+    "TTHC_ZALO_REFRESH_WAIT_SECONDS": "5",
+}
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    zalo_server: tuple[FakeZalo, ThreadedServer],
+    rasa_server: tuple[FakeRasa, ThreadedServer],
+) -> Iterator[pytest.MonkeyPatch]:
+    """A private migrated database and the TTHC_ZALO_* settings of the tests (monkeypatch to vary)."""
+    from knowledge import migrate
+
+    for name, value in TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TTHC_ZALO_API_BASE", zalo_server[1].url)
+    monkeypatch.setenv("TTHC_ZALO_OAUTH_BASE", zalo_server[1].url)
+    monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TTHC_RASA_URL", rasa_server[1].url)
+    monkeypatch.setenv("TTHC_RASA_TIMEOUT_SECONDS", "5")
+    _clear_caches()
+    migrate.upgrade()
+    yield monkeypatch
+    _clear_caches()
+
+
+def build_bridge() -> Any:
+    """The product app with the Zalo wiring: the router, and the outbox worker in the lifespan.
+
+    Once api/main.py wires the channel itself, the app is used as it is; until then the same
+    wiring is added here (router included, worker started after the product lifespan has set
+    ``app.state.settings`` / ``app.state.http`` and stopped before it closes the HTTP client).
+    """
+    from api.channels.zalo.routes import router as zalo_router
+    from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
+    from api.main import create_app
+
+    app = create_app()
+    if any(getattr(route, "path", None) == "/webhooks/zalo" for route in app.routes):
+        return app
+    product_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: Any) -> Any:
+        async with product_lifespan(app_):
+            await start_outbox_worker(app_)
+            try:
+                yield
+            finally:
+                await stop_outbox_worker(app_)
+
+    app.router.lifespan_context = lifespan
+    app.include_router(zalo_router)
+    return app
+
+
+@pytest.fixture
+def bridge(env: pytest.MonkeyPatch) -> Callable[[], Any]:
+    @contextmanager
+    def run() -> Iterator[TestClient]:
+        with TestClient(build_bridge()) as client:
+            yield client
+
+    return run
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def stays(predicate: Callable[[], Any], seconds: float = 0.3) -> bool:
+    """The predicate holds for the whole period (nothing more happens)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not predicate():
+            return False
+        time.sleep(0.02)
+    return True
