@@ -9,17 +9,15 @@ token but its own. All data here is synthetic.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+
+from tests.fakes.server import start_in_thread
 
 DEFAULT_TOKEN = "test-token-0123456789"
 
@@ -118,19 +116,8 @@ def create_app(state: FakeOneStop) -> FastAPI:
 @contextmanager
 def serve(state: FakeOneStop) -> Iterator[str]:
     """Runs the fake on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    server, thread, sock = start_in_thread(create_app(state))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake one-stop server did not start")
-        time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -30,6 +30,8 @@ import uvicorn
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
+from tests.fakes.server import start_in_thread
+
 APP_ID = "4312345678901234567"
 OA_SECRET_KEY = "oa-secret-key-for-tests"
 APP_SECRET = "app-secret-for-tests"
@@ -191,19 +193,7 @@ class ThreadedServer:
         self._sock: socket.socket | None = None
 
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the fake server did not start")
-            time.sleep(0.01)
-        self._server, self._thread, self._sock = server, thread, sock
+        self._server, self._thread, self._sock = start_in_thread(self._app, self.port)
 
     def stop(self) -> None:
         if self._server is None:
