@@ -8,6 +8,7 @@ text are offsets in the citizen's text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,11 @@ class Gazetteer:
         return mentions
 
 
+@lru_cache(maxsize=4)
 def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
-    """Reads ``ENTITY.tsv`` files: one ``phrase<TAB>value`` (or just ``phrase``) per line."""
+    """Reads ``ENTITY.tsv`` files: one ``phrase<TAB>value`` (or just ``phrase``) per line.
+
+    Cached: the entity extractor and the intent classifier both need it in the same process."""
     gazetteer = Gazetteer()
     for path in sorted(directory.glob("*.tsv")):
         entity = path.stem
