@@ -14,9 +14,15 @@ from fastapi.staticfiles import StaticFiles
 
 from api.channels.zalo.routes import router as zalo_router
 from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
+from api.admin.routes import router as admin_router
+from api.analytics.routes import router as analytics_router
 from api.chat.routes import router as chat_router
+from api.console.routes import router as console_router
+from api.learning.routes import router as learning_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.staff.routes import router as staff_router
+from api.suggestions.routes import router as suggestions_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
 from knowledge.centres.routes import router as centres_router
@@ -56,6 +62,12 @@ def create_app() -> FastAPI:
     app.include_router(procedures_router)
     app.include_router(units_router)
     app.include_router(centres_router)
+    app.include_router(staff_router)
+    app.include_router(console_router)
+    app.include_router(suggestions_router)
+    app.include_router(admin_router)
+    app.include_router(learning_router)
+    app.include_router(analytics_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

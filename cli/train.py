@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import tempfile
@@ -15,7 +16,7 @@ from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
 MODEL_INPUTS = ("config.yml", "domain.yml", "data", "bot", "requirements/rasa.lock.txt")
 
 
-def _input_files() -> list[Path]:
+def _input_files(exclude: Path | None = None) -> list[Path]:
     files: list[Path] = []
     for name in MODEL_INPUTS:
         path = ROOT / name
@@ -23,17 +24,76 @@ def _input_files() -> list[Path]:
             files += [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         elif path.exists():
             files.append(path)
+    if exclude is not None:
+        files = [f for f in files if f.resolve() != exclude.resolve()]
     return sorted(files)
 
 
-def model_hash() -> str:
+def model_hash(exclude: Path | None = None) -> str:
+    """Content hash of the model inputs (``exclude``: leave one file out, see ``base_hash``)."""
     digest = hashlib.sha256()
-    for path in _input_files():
+    for path in _input_files(exclude):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
+
+
+def base_hash(learned: Path) -> str:
+    """Hash of every model input except the learned-examples file: a model activated from the
+    console stays valid while only learned examples are added after it, not once the rest of the
+    training data, the domain, the config or the components change."""
+    return model_hash(exclude=learned)
+
+
+def training_data_paths(learned: Path, learned_copy: Path) -> list[Path]:
+    """What ``rasa train --data`` gets for a console retrain: data/ without the live learned file
+    (which editors may be changing meanwhile) plus a copy of it taken when the job started."""
+    files = [p for p in _input_files(exclude=learned) if p.is_relative_to(ROOT / "data") and p.suffix in {".yml", ".yaml"}]
+    return [*files, learned_copy]
+
+
+def train_command(data: list[Path], out: Path, name: str) -> list[str]:
+    """``rasa train`` in the Rasa environment (run it with ``cwd=ROOT, env=rasa_env()``)."""
+    return [
+        str(rasa_venv() / "bin" / "rasa"), "train",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", *[str(p) for p in data],
+        "--out", str(out), "--fixed-model-name", name,
+    ]
+
+
+# --- the model activated from the console (see knowledge/learning/retrain.py) ---------------
+ACTIVE_MODEL_POINTER = "active-model.json"
+
+
+def write_active_model(data_dir: Path, model: Path, base: str) -> None:
+    pointer = data_dir / ACTIVE_MODEL_POINTER
+    partial = pointer.with_suffix(".partial")
+    partial.write_text(json.dumps({"path": str(model), "base_hash": base}), encoding="utf-8")
+    partial.replace(pointer)
+
+
+def active_model(data_dir: Path, learned: Path, log=print) -> Path | None:  # noqa: ANN001
+    """The model last activated (or kept) by a console retrain, if it still matches the inputs
+    other than learned examples; ``None`` otherwise (then ``ensure_model`` decides)."""
+    pointer = data_dir / ACTIVE_MODEL_POINTER
+    if not pointer.exists():
+        return None
+    try:
+        record = json.loads(pointer.read_text(encoding="utf-8"))
+        model, base = Path(record["path"]), str(record["base_hash"])
+    except (ValueError, KeyError, TypeError):
+        log(f"ignoring unreadable {pointer}")
+        return None
+    if not model.is_file():
+        log(f"active model {model} is missing; using the model for the current inputs")
+        return None
+    if base != base_hash(learned):
+        log("training data, domain or config changed since the console activated a model; using the model for the current inputs")
+        return None
+    log(f"model activated from the console: {model.name}")
+    return model
 
 
 def model_path() -> Path:
@@ -50,11 +110,7 @@ def ensure_model(force: bool = False, log=print) -> Path:  # noqa: ANN001
     log("training the Rasa model (inputs changed) ...")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tthc-train-") as out:
-        command = [
-            str(rasa_venv() / "bin" / "rasa"), "train",
-            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-            "--out", out, "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-        ]
+        command = train_command([Path("data")], Path(out), target.name.removesuffix(".tar.gz"))
         result = subprocess.run(command, cwd=ROOT, env=rasa_env(), capture_output=True, text=True)
         if result.returncode != 0:
             raise SystemExit(f"rasa train failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

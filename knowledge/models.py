@@ -4,7 +4,7 @@ from api.channels.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, ZaloTo
 from knowledge.centres.models import ServiceCentre
 from knowledge.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
 from knowledge.feedback.models import Feedback
-from knowledge.handoff.models import HandoffRequest
+from knowledge.handoff.models import HandoffMessage, HandoffRequest
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -21,6 +21,7 @@ __all__ = [
     "DossierLookupAttempt",
     "DossierStatusEvent",
     "Feedback",
+    "HandoffMessage",
     "HandoffRequest",
     "Procedure",
     "ProcedureAlias",

@@ -1,9 +1,10 @@
-"""Cross-origin access for the widget's two API endpoints, so the widget works on any site.
+"""Cross-origin access for the widget's API endpoints, so the widget works on any site.
 
 The sites allowed are listed in TTHC_CORS_ORIGINS, comma-separated (``https://phuong.example.vn,
 https://xa.example.vn``), or ``*`` for any site. Unset: same-origin only (the demo page at ``/``).
-Only ``POST /api/chat`` and ``GET /api/chat/history`` answer cross-origin requests; no cookies are
-involved (the widget sends none), so ``*`` does not expose anything a site could not already read.
+Only ``POST /api/chat``, ``GET /api/chat/history`` and ``GET /api/chat/events`` (an officer's
+replies, Server-Sent Events) answer cross-origin requests; no cookies are involved (the widget
+sends none), so ``*`` does not expose anything a site could not already read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-WIDGET_API_PATHS = frozenset({"/api/chat", "/api/chat/history"})
+WIDGET_API_PATHS = frozenset({"/api/chat", "/api/chat/history", "/api/chat/events"})
 
 
 def cors_origins(value: str | None = None) -> list[str]:
@@ -33,7 +34,7 @@ class WidgetCORSMiddleware:
             app,
             allow_origins=origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "Last-Event-ID"],  # EventSource resends it on reconnect
             allow_credentials=False,
             max_age=600,
         )

@@ -12,18 +12,31 @@ cannot be reached it answers 200 with no messages and ``available: false``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.chat.schemas import ChatRequest
-from api.chat.service import sender_tag
+from api.chat.schemas import ChatRequest, HandoffInfo
+from api.chat.service import handoff_info, sender_tag
+from api.console.live import (
+    MAX_STREAM_SECONDS,
+    LiveEvent,
+    event_stream,
+    format_status,
+    get_hub,
+    resume_cursor,
+    sse_response,
+)
+from knowledge.db import session_scope
+from knowledge.handoff import service as handoff_service
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +47,7 @@ HISTORY_TIMEOUT_SECONDS = 5.0
 # ids are not secrets (a Zalo conversation id is the user's Zalo id), so their history is not served.
 WEB_SENDER = re.compile(r"^web-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MASKED = "••••"
-_MASKED_SLOTS = {"phone_last4"}  # answers to these questions are not shown again
+MASKED_SLOTS = frozenset({"phone_last4"})  # answers to these questions are not shown again
 
 
 def _sender_constraint(name: str) -> Any:
@@ -72,16 +85,21 @@ async def widget_css() -> FileResponse:
 class HistoryMessage(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: Literal["user", "bot"] = Field(alias="from", description="Who wrote it")
+    from_: Literal["user", "bot", "agent", "system"] = Field(
+        alias="from", description="Who wrote it: the citizen, the assistant, an officer, or a notice about the officer"
+    )
     text: str | None = None
     buttons: list[dict[str, str]] | None = None
     custom: dict[str, Any] | None = None
+    id: int | None = Field(default=None, description="The handoff event id of an officer's line (as in /api/chat/events)")
+    agent: str | None = Field(default=None, description="The officer's name, for an officer's line")
 
 
 class HistoryResponse(BaseModel):
     sender: str
     available: bool = Field(description="False when the assistant could not be reached: messages is then empty")
     messages: list[HistoryMessage]
+    handoff: HandoffInfo | None = Field(default=None, description="The open request for an officer, if any")
 
 
 def _buttons(value: Any) -> list[dict[str, str]]:
@@ -92,6 +110,20 @@ def _buttons(value: Any) -> list[dict[str, str]]:
         for b in value
         if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
     ]
+
+
+def officer_line(event: dict[str, Any], text: str | None) -> dict[str, Any] | None:
+    """A bot event the console appended (an officer's words, or a notice about the officer)."""
+    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    if metadata.get("agent") is not True or not text:
+        return None
+    kind = metadata.get("handoff_kind")
+    line: dict[str, Any] = {"from": "agent" if kind == "message" else "system", "text": text}
+    if isinstance(metadata.get("handoff_message_id"), int):
+        line["id"] = metadata["handoff_message_id"]
+    if isinstance(metadata.get("agent_name"), str) and kind == "message":
+        line["agent"] = metadata["agent_name"]
+    return line
 
 
 def history_from_events(events: Any, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
@@ -120,12 +152,16 @@ def history_from_events(events: Any, limit: int = HISTORY_LIMIT) -> list[dict[st
                 if text not in titles:
                     continue
                 text = titles[text]
-            elif requested_slot in _MASKED_SLOTS:
+            elif requested_slot in MASKED_SLOTS:
                 text = MASKED
             messages.append({"from": "user", "text": text})
         elif kind == "bot":
             data = event.get("data") if isinstance(event.get("data"), dict) else {}
             text = event.get("text") if isinstance(event.get("text"), str) else None
+            officer = officer_line(event, text)
+            if officer is not None:
+                messages.append(officer)
+                continue
             buttons = _buttons(data.get("buttons"))
             custom = data.get("custom") if isinstance(data.get("custom"), dict) else None
             if not (text or buttons or custom):
@@ -158,6 +194,7 @@ async def history(
         )
     state = request.app.state
     settings, client = state.settings, state.http
+    handoff = await _handoff_info_or_none(sender)  # read first: a later officer line is in both, the widget dedups
     url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
     try:
         response = await client.get(
@@ -169,7 +206,98 @@ async def history(
         messages = history_from_events(response.json().get("events"))
     except Exception as exc:  # noqa: BLE001 - the history is a nicety: never a 500 for it
         logger.warning("history unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
-        return HistoryResponse(sender=sender, available=False, messages=[])
+        return HistoryResponse(sender=sender, available=False, messages=[], handoff=handoff)
     return HistoryResponse(
-        sender=sender, available=True, messages=[HistoryMessage.model_validate(m) for m in messages]
+        sender=sender, available=True, messages=[HistoryMessage.model_validate(m) for m in messages], handoff=handoff
     )
+
+
+async def _handoff_info_or_none(sender: str) -> HandoffInfo | None:
+    try:
+        return await asyncio.to_thread(handoff_info, sender)
+    except Exception as exc:  # noqa: BLE001 - the store is a nicety here too
+        logger.warning("handoff state unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
+        return None
+
+
+def _citizen_events(sender: str, cursor: int) -> list[LiveEvent]:
+    with session_scope() as session:
+        rows = handoff_service.messages_after(session, cursor, sender_id=sender)
+        # The stream ends with a hand-back unless the citizen has asked for an officer again since.
+        active = handoff_service.active_for_sender(session, sender) if rows else None
+        return [
+            LiveEvent(
+                id=message.id,
+                name="handoff",
+                data={
+                    "id": message.id,
+                    "kind": message.kind,
+                    "text": message.text,
+                    "agent": message.agent_name,
+                    "status": request.status,
+                },
+                last=message.kind == "closed" and (active is None or active.id < request.id),
+            )
+            for message, request in rows
+        ]
+
+
+def _start_cursor(sender: str) -> int:
+    with session_scope() as session:
+        return handoff_service.last_message_id(session, sender)
+
+
+@router.get(
+    "/api/chat/events",
+    response_class=StreamingResponse,
+    response_model=None,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+        403: {"description": "Not a web widget conversation id"},
+    },
+)
+async def events(
+    request: Request,
+    sender: Annotated[str, Query(min_length=1, max_length=SENDER_MAX_LENGTH, pattern=SENDER_PATTERN)],
+    after: Annotated[int | None, Query(ge=0, description="Last event id already shown")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse | JSONResponse:
+    """What the officer handling this conversation says, live (Server-Sent Events).
+
+    An ``event: status`` (``{"status": "none" | "queued" | "out_of_hours" | "taken", "agent"}``)
+    and one ``event: handoff`` per line, with ``id:`` (``{"id", "kind": "taken" | "message" |
+    "closed", "text", "agent", "status"}``). While an officer is asked for or answering, the status
+    comes first and the stream lasts until the hand-back; otherwise the lines not yet delivered
+    come first, then ``status: none``, and the stream ends. A browser reconnecting sends
+    ``Last-Event-ID`` and misses nothing.
+    """
+    if not WEB_SENDER.match(sender):
+        return JSONResponse(
+            status_code=403,
+            content={"error": "Chỉ theo dõi được hội thoại của khung chat trên trang web (mã dạng web-<UUID>)."},
+        )
+    info = await asyncio.to_thread(handoff_info, sender)
+    cursor = resume_cursor(last_event_id, after)
+    if cursor is None:
+        cursor = await asyncio.to_thread(_start_cursor, sender)
+    status = {"status": info.status if info else "none", "agent": info.agent if info else None}
+
+    async def fetch(position: int) -> list[LiveEvent]:
+        return await asyncio.to_thread(_citizen_events, sender, position)
+
+    async def body() -> AsyncIterator[str]:
+        # Nobody asked for: deliver what is pending (e.g. the hand-back, after a reconnect), then
+        # say so last, so that the widget closes the stream only once it has everything.
+        live = info is not None
+        async for chunk in event_stream(
+            get_hub(request.app.state),
+            fetch,
+            cursor,
+            first=format_status(status) if live else "",
+            max_seconds=MAX_STREAM_SECONDS if live else 0,
+        ):
+            yield chunk
+        if not live:
+            yield format_status(status)
+
+    return sse_response(body())

@@ -16,6 +16,7 @@ class ServiceCentre(Base):
     name: Mapped[str] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(255))
     hours: Mapped[str | None] = mapped_column(Text)
     # Procedure levels it receives ("xa", "tinh"); an empty list means "ask the centre".
     receives_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -23,3 +24,6 @@ class ServiceCentre(Base):
     extra_procedures: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(Text)
+    # "seed" (demo file) or "admin": once staff manage a unit's centres, the demo seed leaves that
+    # unit alone, so a restart never puts placeholder contacts back over real ones.
+    origin: Mapped[str] = mapped_column(String(16), default="seed", server_default="seed")

@@ -6,31 +6,10 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from knowledge.procedures.history import FIELD_LABELS
 from knowledge.procedures.schemas import ProcedureRecord
 
-# Vietnamese names of ProcedureRecord fields, for error messages an admin can act on.
-FIELD_LABELS = {
-    "code": "mã thủ tục",
-    "name": "tên thủ tục",
-    "official_name": "tên đầy đủ",
-    "levels": "cấp thực hiện",
-    "field": "lĩnh vực",
-    "agency": "cơ quan thực hiện",
-    "receiving_place": "nơi tiếp nhận",
-    "applicants": "đối tượng thực hiện",
-    "publishing_decision": "quyết định công bố",
-    "aliases": "tên gọi khác",
-    "steps": "trình tự thực hiện",
-    "channels": "cách thức thực hiện",
-    "documents": "thành phần hồ sơ",
-    "conditions": "yêu cầu, điều kiện",
-    "result": "kết quả",
-    "legal_basis": "căn cứ pháp lý",
-    "online_url": "đường dẫn nộp trực tuyến",
-    "source_url": "đường dẫn nguồn",
-    "source_note": "ghi chú nguồn",
-    "last_verified": "ngày đối chiếu",
-}
+__all__ = ["FIELD_LABELS", "ImportFileError", "ParsedRow", "RowError", "validation_error"]
 
 
 class ImportFileError(ValueError):

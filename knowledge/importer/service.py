@@ -60,11 +60,13 @@ class RowOutcome:
     changed_fields: list[str] = field(default_factory=list)
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # field → {"before", "after"}
     warnings: list[str] = field(default_factory=list)
+    name: str | None = None  # the procedure's name as the file states it, for previews
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "row": self.row,
             "code": self.code,
+            "name": self.name,
             "status": self.status,
             "reason": self.reason,
             "changed_fields": self.changed_fields,
@@ -251,6 +253,14 @@ def import_file(
 
 
 def _apply_row(
+    session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool
+) -> RowOutcome:
+    outcome = _apply_record(session, parsed, actor=actor, source=source, overwrite_curated=overwrite_curated)
+    outcome.name = parsed.record.name if parsed.record is not None else None
+    return outcome
+
+
+def _apply_record(
     session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool
 ) -> RowOutcome:
     record = parsed.record

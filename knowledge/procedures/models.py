@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base
@@ -113,6 +113,9 @@ class ProcedureVersion(Base):
     """A snapshot of a procedure after each change, for history, diff and revert."""
 
     __tablename__ = "procedure_version"
+    # Two editors saving at once both compute "latest + 1": the second commit fails instead of
+    # leaving two different snapshots under one version number.
+    __table_args__ = (UniqueConstraint("procedure_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.vntext import normalize_folded
+from knowledge.audit import service as audit
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -16,6 +20,8 @@ from knowledge.procedures.models import (
     ProcedureVersion,
 )
 from knowledge.procedures.schemas import ProcedureRecord
+
+ADMIN_ORIGIN = "admin"
 
 
 class AliasConflictError(ValueError):
@@ -124,12 +130,17 @@ def upsert(
     note: str | None = None,
     keep_aliases: bool = False,
 ) -> UpsertResult:
-    """Create or update the procedure with ``record.code``; a no-op when nothing changed.
+    """Create or update the procedure with ``record.code``; a no-op when nothing changed (and for
+    a seed record over one an editor has changed since: origin "admin").
 
     ``keep_aliases`` lets a catalogue import refresh official facts without dropping the aliases
     that admins and seed files curate.
     """
     existing = get_by_code(session, record.code, include_unpublished=True)
+    if existing is not None and origin == "seed" and existing.origin == ADMIN_ORIGIN:
+        # An editor changed it in the admin after the seed file was written: the edit is the
+        # newer reviewed fact, so a restart (which reloads the seed) must not undo it.
+        return UpsertResult(record.code, created=False, changed=False)
     if existing is not None:
         before = to_record(existing)
         if keep_aliases:
@@ -202,3 +213,318 @@ def set_published(session: Session, code: str, published: bool, *, actor: str) -
         )
         session.flush()
     return True
+
+
+# --- Staff changes (knowledge admin): optimistic concurrency, audit, history ----------------------
+
+
+class Actor(Protocol):
+    """A signed-in staff member (``api.staff.security.StaffPrincipal`` satisfies it)."""
+
+    @property
+    def username(self) -> str: ...
+
+
+ActorLike = str | Actor
+
+
+class ProcedureNotFoundError(LookupError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Không có thủ tục mã {code} trong kho tri thức")
+        self.code = code
+
+
+class VersionNotFoundError(LookupError):
+    def __init__(self, code: str, version: int) -> None:
+        super().__init__(f"Thủ tục {code} không có phiên bản {version}")
+
+
+class ProcedureExistsError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Mã thủ tục {code} đã có trong kho tri thức")
+        self.code = code
+
+
+class StaleVersionError(ValueError):
+    """Someone saved the procedure after the editor opened it."""
+
+    def __init__(self, code: str, expected: int, current: int, changed_by: str | None = None) -> None:
+        who = f" ({changed_by})" if changed_by else ""
+        super().__init__(
+            f"Thủ tục {code} đã được sửa thành phiên bản {current}{who} sau khi bạn mở phiên bản {expected}. "
+            "Không lưu để khỏi ghi đè thay đổi đó: hãy xem phiên bản mới nhất rồi sửa lại."
+        )
+        self.code = code
+        self.expected = expected
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    code: str
+    changed: bool
+    version: int  # the latest version after the operation
+
+
+def actor_name(actor: ActorLike) -> str:
+    return actor if isinstance(actor, str) else actor.username
+
+
+def current_version(procedure: Procedure) -> int:
+    return max((v.version for v in procedure.versions), default=0)
+
+
+def require(session: Session, code: str) -> Procedure:
+    procedure = get_by_code(session, code, include_unpublished=True)
+    if procedure is None:
+        raise ProcedureNotFoundError(code)
+    return procedure
+
+
+def _audit_state(procedure: Procedure) -> dict[str, Any]:
+    return {**to_record(procedure).model_dump(mode="json"), "published": procedure.published}
+
+
+def _check_version(procedure: Procedure, expected_version: int | None) -> None:
+    latest = current_version(procedure)
+    if expected_version is not None and expected_version != latest:
+        changed_by = procedure.versions[-1].changed_by if procedure.versions else None
+        raise StaleVersionError(procedure.code, expected_version, latest, changed_by)
+
+
+def create(
+    session: Session, record: ProcedureRecord, *, actor: ActorLike, published: bool = False, note: str | None = None
+) -> ChangeOutcome:
+    """A new procedure written by an editor; unpublished (a draft) unless ``published``."""
+    if get_by_code(session, record.code, include_unpublished=True) is not None:
+        raise ProcedureExistsError(record.code)
+    upsert(session, record, actor=actor_name(actor), origin=ADMIN_ORIGIN, note=note or "tạo mới")
+    procedure = require(session, record.code)
+    procedure.published = published
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="procedure.create",
+        entity_type="procedure",
+        entity_id=record.code,
+        before=None,
+        after=_audit_state(procedure),
+    )
+    return ChangeOutcome(record.code, changed=True, version=current_version(procedure))
+
+
+def edit(
+    session: Session,
+    code: str,
+    record: ProcedureRecord,
+    *,
+    actor: ActorLike,
+    expected_version: int | None,
+    note: str | None = None,
+    action: str = "procedure.update",
+) -> ChangeOutcome:
+    """Replace the facts of ``code`` with ``record`` as an editor; refused with StaleVersionError
+    when the stored version is not the one the editor started from."""
+    procedure = require(session, code)
+    if record.code != procedure.code:
+        raise ValueError("Không đổi được mã thủ tục; hãy tạo thủ tục mới với mã khác")
+    _check_version(procedure, expected_version)
+    stored = to_record(procedure)
+    if set(record.levels) == set(stored.levels):
+        # Levels are a set (a form lists them in its own order): same set, no change.
+        record = record.model_copy(update={"levels": stored.levels})
+    before = _audit_state(procedure)
+    result = upsert(session, record, actor=actor_name(actor), origin=ADMIN_ORIGIN, note=note or "sửa nội dung")
+    if not result.changed:
+        return ChangeOutcome(code, changed=False, version=current_version(procedure))
+    procedure.origin = ADMIN_ORIGIN
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="procedure",
+        entity_id=code,
+        before=before,
+        after=_audit_state(procedure),
+    )
+    return ChangeOutcome(code, changed=True, version=current_version(procedure))
+
+
+def get_version(session: Session, code: str, version: int) -> ProcedureVersion:
+    procedure = require(session, code)
+    for item in procedure.versions:
+        if item.version == version:
+            return item
+    raise VersionNotFoundError(code, version)
+
+
+def revert(
+    session: Session, code: str, version: int, *, actor: ActorLike, expected_version: int | None
+) -> ChangeOutcome:
+    """Write a new version equal to ``version``'s snapshot; history is never rewritten."""
+    old = get_version(session, code, version)
+    record = ProcedureRecord.model_validate(old.snapshot)
+    return edit(
+        session,
+        code,
+        record,
+        actor=actor,
+        expected_version=expected_version,
+        note=f"khôi phục phiên bản {version}",
+        action="procedure.revert",
+    )
+
+
+def publish(session: Session, code: str, published: bool, *, actor: ActorLike) -> ChangeOutcome:
+    """Publish or withdraw as an editor (audited); unpublished procedures are never answered to
+    citizens (search and ``get_by_code`` only see published ones)."""
+    procedure = require(session, code)
+    if procedure.published == published:
+        return ChangeOutcome(code, changed=False, version=current_version(procedure))
+    set_published(session, code, published, actor=actor_name(actor))
+    audit.record(
+        session,
+        actor=actor,
+        action="procedure.publish" if published else "procedure.unpublish",
+        entity_type="procedure",
+        entity_id=code,
+        before={"published": not published},
+        after={"published": published},
+    )
+    return ChangeOutcome(code, changed=True, version=current_version(procedure))
+
+
+def catalogue_fingerprint(session: Session) -> str:
+    """Changes whenever any procedure changes (every change writes a version), so a preview
+    computed against it can tell that the store moved on."""
+    latest, versions = session.execute(select(func.max(ProcedureVersion.id), func.count(ProcedureVersion.id))).one()
+    count = session.scalar(select(func.count(Procedure.id)))
+    return f"{latest or 0}:{versions}:{count}"
+
+
+# --- Browsing the catalogue as an editor (all procedures, published or not) ------------------------
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    code: str
+    name: str
+    levels: list[str]
+    field: str | None
+    published: bool
+    origin: str
+    version: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ProcedurePage:
+    rows: list[ProcedureRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@lru_cache(maxsize=16384)
+def _folded(text: str) -> str:
+    return normalize_folded(text)
+
+
+def browse(
+    session: Session,
+    *,
+    query: str = "",
+    level: str | None = None,
+    field: str | None = None,
+    published: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> ProcedurePage:
+    """Filter by level, field and published, and match every word of ``query`` against the code,
+    name and aliases, folded (so "dang ky ket hon" and "đk kết hôn" find "Đăng ký kết hôn")."""
+    stmt = select(
+        Procedure.id, Procedure.code, Procedure.name, Procedure.levels, Procedure.field,
+        Procedure.published, Procedure.origin, Procedure.updated_at,
+    )
+    if field:
+        stmt = stmt.where(Procedure.field == field)
+    if published is not None:
+        stmt = stmt.where(Procedure.published.is_(published))
+    rows = [r for r in session.execute(stmt) if not level or level in (r.levels or [])]
+
+    tokens = _folded(query).split() if query.strip() else []
+    needle = query.strip().lower()
+    if tokens:
+        haystacks = _haystacks(session)
+
+        def matches(r: Any) -> bool:
+            if r.code.lower().startswith(needle):
+                return True
+            haystack = haystacks.get(r.id) or f"{r.code} {_folded(r.name)}"
+            return all(token in haystack for token in tokens)
+
+        def rank(r: Any) -> tuple[int, str]:
+            if r.code.lower() == needle:
+                return (0, r.code)
+            if r.code.lower().startswith(needle):
+                return (1, r.code)
+            return (2 if _folded(r.name).startswith(" ".join(tokens)) else 3, r.code)
+
+        rows = sorted((r for r in rows if matches(r)), key=rank)
+    else:
+        rows.sort(key=lambda r: r.code)
+
+    total = len(rows)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    window = rows[(page - 1) * per_page : page * per_page]
+    versions = dict(
+        session.execute(
+            select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.version))
+            .where(ProcedureVersion.procedure_id.in_([r.id for r in window]))
+            .group_by(ProcedureVersion.procedure_id)
+        ).all()
+    )
+    return ProcedurePage(
+        rows=[
+            ProcedureRow(
+                r.code, r.name, list(r.levels or []), r.field, r.published, r.origin,
+                versions.get(r.id, 0), r.updated_at,
+            )
+            for r in window
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+_HAYSTACKS: dict[str, tuple[str, dict[int, str]]] = {}
+
+
+def _haystacks(session: Session) -> dict[int, str]:
+    """Folded code, name and aliases per procedure, rebuilt only when the catalogue changed."""
+    key = str(session.get_bind().url)
+    fingerprint = catalogue_fingerprint(session)
+    cached = _HAYSTACKS.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    aliases: dict[int, list[str]] = {}
+    for procedure_id, folded in session.execute(select(ProcedureAlias.procedure_id, ProcedureAlias.alias_folded)):
+        aliases.setdefault(procedure_id, []).append(folded)
+    built = {
+        procedure_id: " ".join([code, _folded(name), *aliases.get(procedure_id, [])])
+        for procedure_id, code, name in session.execute(select(Procedure.id, Procedure.code, Procedure.name))
+    }
+    _HAYSTACKS[key] = (fingerprint, built)
+    return built
+
+
+def fields(session: Session) -> list[str]:
+    """Every field (lĩnh vực) in the catalogue, for the list's filter."""
+    return sorted(f for f in session.scalars(select(Procedure.field).distinct()) if f)

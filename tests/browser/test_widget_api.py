@@ -84,6 +84,20 @@ def make_client(handler: Callable[[httpx.Request], httpx.Response]) -> TestClien
     return TestClient(app)
 
 
+@pytest.fixture(autouse=True)
+def private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The history also reads the conversation's handoff state: never from the developer's database."""
+    from knowledge import db
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+    yield
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+
+
 @pytest.fixture
 def rasa_calls() -> list[httpx.Request]:
     return []

@@ -12,10 +12,26 @@ import pytest
 
 from cli import train
 from cli.stack import Stack, private_stack
+from tests.fakes import zalo as fake_zalo
 
 
 # tests/browser imports these fixtures too; both must share one running stack.
 _running: dict[str, Stack] = {}
+# The stack's Zalo channel talks to a fake Zalo platform (the real one is unreachable from tests).
+_zalo: dict[str, fake_zalo.FakeZalo] = {}
+
+
+def _zalo_env(url: str) -> dict[str, str]:
+    return {
+        "TTHC_ZALO_APP_ID": fake_zalo.APP_ID,
+        "TTHC_ZALO_SECRET_KEY": fake_zalo.OA_SECRET_KEY,
+        "TTHC_ZALO_APP_SECRET": fake_zalo.APP_SECRET,
+        "TTHC_ZALO_ACCESS_TOKEN": fake_zalo.FIRST_ACCESS_TOKEN,
+        "TTHC_ZALO_REFRESH_TOKEN": fake_zalo.FIRST_REFRESH_TOKEN,
+        "TTHC_ZALO_API_BASE": url,
+        "TTHC_ZALO_OAUTH_BASE": url,
+        "TTHC_ZALO_WORKER_POLL_SECONDS": "0.2",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -25,15 +41,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if "stack" in _running:
         yield _running["stack"]
         return
-    running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
-    running.start()
-    _running["stack"] = running
+    zalo_state = fake_zalo.FakeZalo()
+    zalo_server = fake_zalo.ThreadedServer(fake_zalo.create_app(zalo_state))
+    zalo_server.start()
     try:
-        running.wait_healthy(timeout=300)
-        yield running
+        running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
+        running.config.extra_env.update(_zalo_env(zalo_server.url))
+        running.start()
+        _running["stack"] = running
+        _zalo["state"] = zalo_state
+        try:
+            running.wait_healthy(timeout=300)
+            yield running
+        finally:
+            _running.pop("stack", None)
+            _zalo.pop("state", None)
+            running.stop()
     finally:
-        _running.pop("stack", None)
-        running.stop()
+        zalo_server.stop()
+
+
+@pytest.fixture(scope="session")
+def zalo_platform(stack: Stack) -> fake_zalo.FakeZalo:
+    """The fake Zalo platform the stack's Zalo channel sends to (what it received: ``messages_to``)."""
+    return _zalo["state"]
 
 
 @pytest.fixture(scope="session")

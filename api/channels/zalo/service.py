@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
 from api.channels.zalo import inbox
 from api.channels.zalo.client import ZaloApi, ZaloClient
@@ -23,13 +24,14 @@ from api.channels.zalo.config import ZaloSettings
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.tokens import TokenStore
 from api.chat.schemas import BotMessage
-from api.chat.service import RasaClient, apology, converse
+from api.chat.service import RasaClient, apology, converse, handle_citizen_message
 from knowledge.privacy import sender_hash
 from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 SENDER_PREFIX = "zalo-"  # the actions read the channel from this prefix (actions/common.py)
+CHANNEL = "zalo"
 TEXT_EVENT = "user_send_text"
 # What a citizen can send besides text: answered with a polite note, Rasa is not asked.
 NON_TEXT_EVENTS = frozenset(
@@ -80,6 +82,9 @@ class ZaloChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._closing = False
+        # The application's state (settings, HTTP client, live streams of the console), set by
+        # get_channel: the citizen's message is routed like a web one (Rasa, or the officer).
+        self.app_state: State | None = None
 
     # -- incoming --------------------------------------------------------------------------------
 
@@ -144,11 +149,11 @@ class ZaloChannel:
             return True
         try:
             if event.event_name == TEXT_EVENT and event.text:
-                rasa = RasaClient(self.app_settings, self.http)
-                replies = await converse(rasa, self.app_settings, SENDER_PREFIX + event.user_id, event.text)
+                replies, to_officer = await self._converse(SENDER_PREFIX + event.user_id, event.text)
             else:
-                replies = [BotMessage(text=NON_TEXT_REPLY)]
-            messages = self.render(replies)
+                replies, to_officer = [BotMessage(text=NON_TEXT_REPLY)], False
+            # An officer answers a taken conversation from the console: nothing to send now.
+            messages = [] if to_officer else self.render(replies)
             ids = await asyncio.to_thread(inbox.complete, self.sessions, event, event.sender_hash, messages)
         except asyncio.CancelledError:
             raise  # shutting down: the claim goes stale and the event is answered after the restart
@@ -159,6 +164,14 @@ class ZaloChannel:
         logger.info("zalo sender %s: %d outgoing message(s) queued", tag, len(ids))
         self.wake()
         return True
+
+    async def _converse(self, sender: str, text: str) -> tuple[list[BotMessage], bool]:
+        """The replies, and whether the message went to the officer who has taken the conversation."""
+        if self.app_state is None:  # a channel built without the application: Rasa only
+            rasa = RasaClient(self.app_settings, self.http)
+            return await converse(rasa, self.app_settings, sender, text), False
+        turn = await handle_citizen_message(self.app_state, sender=sender, channel=CHANNEL, text=text)
+        return turn.messages, turn.handled_by_agent
 
     def render(self, replies: list[BotMessage]) -> list[dict[str, Any]]:
         options = {"text_limit": self.settings.text_limit, "card_image_url": self.settings.card_image_url}
@@ -197,5 +210,6 @@ def get_channel(app: FastAPI) -> ZaloChannel:
         from knowledge.db import get_sessionmaker
 
         channel = ZaloChannel(ZaloSettings(), app.state.settings, app.state.http, get_sessionmaker())
+        channel.app_state = app.state
         app.state.zalo_channel = channel
     return channel

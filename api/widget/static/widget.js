@@ -9,8 +9,13 @@
  * data-position ("right" | "left"), data-greeting, data-launcher-label, data-api (API base URL
  * when it is not where the script is served from).
  *
- * Security: every piece of text (the citizen's, the assistant's, button titles, procedure cards)
- * is inserted with textContent or as a text node, never as HTML; links accept http(s) URLs only.
+ * Security: every piece of text (the citizen's, the assistant's, an officer's, button titles,
+ * procedure cards) is inserted with textContent or as a text node, never as HTML; links accept
+ * http(s) URLs only.
+ *
+ * When the citizen asks for a person, the API says so (`handoff` in its answers) and the widget
+ * listens to GET /api/chat/events (Server-Sent Events) for the officer's lines until the
+ * conversation is handed back to the assistant.
  */
 (function () {
   "use strict";
@@ -40,6 +45,9 @@
     close: "Đóng khung trò chuyện",
     you: "Anh/chị: ",
     bot: "Trợ lý: ",
+    officer: "Cán bộ",
+    officerSays: "Cán bộ hỗ trợ: ",
+    notice: "Thông báo: ",
     newTab: " (mở trong thẻ mới)",
     suggestions: "Câu hỏi gợi ý",
     quickReplies: "Lựa chọn trả lời",
@@ -319,6 +327,32 @@
     return bubble;
   }
 
+  // An officer's line (labelled with the officer's name) or a notice about the officer.
+  var shownOfficerLines = {}; // handoff event ids already shown (history and live stream overlap)
+  function addOfficer(kind, message, agentName, id) {
+    if (typeof id === "number") {
+      if (shownOfficerLines[id]) return null;
+      shownOfficerLines[id] = true;
+    }
+    var body = text(message);
+    if (!body) return null;
+    var bubble;
+    if (kind === "message") {
+      var name = text(agentName);
+      var titled = name.toLocaleLowerCase("vi").indexOf(TEXT.officer.toLocaleLowerCase("vi")) === 0;
+      var label = !name ? TEXT.officer : titled ? name : TEXT.officer + " " + name;
+      bubble = el("div", { className: "msg bot agent" }, [
+        el("span", { className: "sr-only", text: TEXT.officerSays }),
+        el("span", { className: "author", text: label })
+      ]);
+      bubble.appendChild(linkified(body));
+    } else {
+      bubble = el("div", { className: "msg bot notice" }, [el("span", { className: "sr-only", text: TEXT.notice }), body]);
+    }
+    log.appendChild(bubble);
+    return bubble;
+  }
+
   function addQuickReplies(buttons, label, extraClass) {
     var box = el("div", { className: "quick" + (extraClass ? " " + extraClass : ""), role: "group", "aria-label": label });
     buttons.forEach(function (b) {
@@ -433,12 +467,14 @@
     return fetch(config.base + "/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message }),
+      body: JSON.stringify(config.unit ? { sender: sender, message: message, unit: config.unit } : { sender: sender, message: message }),
       credentials: "omit",
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
-        if (response.ok && body && Array.isArray(body.messages)) return { ok: true, messages: body.messages };
+        if (response.ok && body && Array.isArray(body.messages)) {
+          return { ok: true, messages: body.messages, handoff: body.handoff || null };
+        }
         var clientError = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
         if (clientError) {
           return { ok: false, retry: false, error: body && typeof body.error === "string" ? TEXT.rejected + " (" + body.error + ")" : TEXT.rejected };
@@ -463,6 +499,7 @@
         var first = null;
         result.messages.forEach(function (m) { var node = addBot(m); if (!first) first = node; });
         scrollToEnd(first);
+        if (result.handoff) listenToOfficer(result.handoff);
       } else {
         showFailure(pending, result);
       }
@@ -536,6 +573,10 @@
         if (!m || typeof m !== "object") return;
         if (m.from === "user") {
           if (text(m.text)) { retireChoices(); addUser(m.text); }
+        } else if (m.from === "agent") {
+          addOfficer("message", m.text, m.agent, m.id);
+        } else if (m.from === "system") {
+          addOfficer("notice", m.text, null, m.id);
         } else {
           addBot(m);
         }
@@ -543,7 +584,48 @@
       if (!body || body.available === false) addBotText(TEXT.historyUnavailable, "info");
       else if (!messages.length) addSuggestions();
       scrollToEnd();
+      if (body && body.handoff) listenToOfficer(body.handoff);
     });
+  }
+
+  // --- an officer's replies, live ----------------------------------------------------------------
+  var officerStream = null;
+
+  function stopListening() {
+    if (officerStream) { officerStream.close(); officerStream = null; }
+  }
+
+  function listenToOfficer(handoff) {
+    if (officerStream || typeof window.EventSource !== "function") return;
+    var after = handoff && typeof handoff.cursor === "number" ? handoff.cursor : 0;
+    var url = config.base + "/api/chat/events?sender=" + encodeURIComponent(sender) + "&after=" + after;
+    var stream = new EventSource(url); // no credentials: the conversation id is the only key
+    officerStream = stream;
+    stream.addEventListener("status", function (event) {
+      var data = parse(event.data);
+      if (data && data.status === "none") stopListening(); // nobody was asked for any more
+    });
+    stream.addEventListener("handoff", function (event) {
+      var data = parse(event.data);
+      if (!data) return;
+      var node = addOfficer(data.kind === "message" ? "message" : "notice", data.text, data.agent, data.id);
+      if (node) scrollToEnd(node);
+      // After a hand-back the server ends the stream; the reconnect hears "none" and stops there.
+    });
+    stream.addEventListener("error", function () {
+      if (stream.readyState === 2) { // closed for good (e.g. 403): the chat itself still works
+        if (officerStream === stream) officerStream = null;
+      }
+    });
+  }
+
+  function parse(data) {
+    try {
+      var value = JSON.parse(data);
+      return value && typeof value === "object" ? value : null;
+    } catch (e) {
+      return null;
+    }
   }
 
   // --- opening and closing ---------------------------------------------------------------------

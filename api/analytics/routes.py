@@ -1,0 +1,87 @@
+"""Analytics for analysts (and admins): the page, its JSON and a CSV export of the same numbers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.staff.security import Role, StaffPrincipal, require_roles
+from api.staff.templating import render
+from knowledge.analytics import export
+from knowledge.analytics.service import AnalyticsReport, Filters, InvalidRange, parse_filters, report
+from knowledge.db import get_session
+
+router = APIRouter(tags=["staff: analytics"])
+Analyst = Annotated[StaffPrincipal, Depends(require_roles(Role.ANALYST))]
+SessionDep = Annotated[Session, Depends(get_session)]
+# "from" is a Python keyword: the query names are aliases.
+FromDay = Annotated[str | None, Query(alias="from", max_length=10, description="Từ ngày (NNNN-TT-NN)")]
+ToDay = Annotated[str | None, Query(alias="to", max_length=10, description="Đến ngày (NNNN-TT-NN)")]
+Channel = Annotated[str | None, Query(max_length=16, description="Kênh: web, zalo")]
+Unit = Annotated[str | None, Query(max_length=255, description="Đơn vị (xã, phường)")]
+
+
+def _filters(start: str | None, end: str | None, channel: str | None, unit: str | None) -> Filters:
+    try:
+        return parse_filters(start, end, channel, unit)
+    except InvalidRange as problem:
+        # The same body as every other validation error (api/errors.py).
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", problem.field),
+                    "type": "value_error",
+                    "msg": problem.message,
+                    "ctx": {"error": problem.message},
+                }
+            ]
+        ) from None
+
+
+def _report(
+    session: Session, start: str | None, end: str | None, channel: str | None, unit: str | None
+) -> AnalyticsReport:
+    return report(session, _filters(start, end, channel, unit))
+
+
+@router.get("/staff/analytics", response_class=HTMLResponse, include_in_schema=False)
+def page(request: Request, user: Analyst) -> HTMLResponse:
+    # The numbers are fetched by the page's script, so changing a filter does not reload the page.
+    return render(request, "analytics/templates/analytics.html", user)
+
+
+@router.get("/staff/api/analytics")
+def analytics(
+    session: SessionDep,
+    user: Analyst,
+    start: FromDay = None,
+    end: ToDay = None,
+    channel: Channel = None,
+    unit: Unit = None,
+) -> dict[str, Any]:
+    return asdict(_report(session, start, end, channel, unit))
+
+
+@router.get("/staff/api/analytics.csv", response_class=Response)
+def analytics_csv(
+    session: SessionDep,
+    user: Analyst,
+    start: FromDay = None,
+    end: ToDay = None,
+    channel: Channel = None,
+    unit: Unit = None,
+) -> Response:
+    result = _report(session, start, end, channel, unit)
+    return Response(
+        content=export.to_csv(result).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename(result)}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,117 @@
+"""The hotline console: the page, the queue of handoff requests (JSON and live), taking a
+conversation, replying in it and handing it back to the assistant.
+
+Every route is for agents (admins pass too): ``require_roles(Role.AGENT)``; the POSTs carry the
+CSRF token (``X-CSRF-Token``, which ``staffFetch`` adds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.console import service
+from api.console.live import LiveEvent, event_stream, get_hub, resume_cursor, sse_response
+from api.staff.security import Role, StaffPrincipal, require_roles
+from api.staff.templating import render
+from knowledge.handoff.service import MAX_TEXT_CHARS, HandoffError
+
+router = APIRouter(tags=["console"])
+
+AgentUser = Annotated[StaffPrincipal, Depends(require_roles(Role.AGENT))]
+RequestId = Annotated[int, Path(ge=1, description="The handoff request id")]
+
+ERROR_STATUS = {"not_found": 404, "conflict": 409, "forbidden": 403, "invalid": 422}
+
+
+def refused(error: HandoffError) -> JSONResponse:
+    return JSONResponse(status_code=ERROR_STATUS.get(error.code, 400), content={"error": error.message})
+
+
+class ReplyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="What the officer says to the citizen")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Nội dung trả lời không được để trống")
+        return value
+
+
+@router.get("/staff/console", response_class=HTMLResponse, include_in_schema=False)
+async def console_page(request: Request, user: AgentUser) -> HTMLResponse:
+    return render(request, "console/templates/console.html", user, viewer=user.username)
+
+
+@router.get("/staff/api/handoffs")
+async def list_handoffs(user: AgentUser) -> dict[str, Any]:
+    """The queue: requests waiting for an officer and conversations being handled, oldest first;
+    ``cursor`` is where ``/staff/api/handoffs/stream`` should start."""
+    return await asyncio.to_thread(service.queue_snapshot, user.username)
+
+
+@router.get(
+    "/staff/api/handoffs/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
+async def stream_handoffs(
+    request: Request,
+    user: AgentUser,
+    after: Annotated[int | None, Query(ge=0, description="Last event id already shown")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Live changes of the queue (Server-Sent Events): one ``event: handoff`` per new request, new
+    message or change of status, ``data: {"message": {...}, "request": {...}}``, with ``id:``."""
+    cursor = resume_cursor(last_event_id, after)
+    if cursor is None:
+        cursor = (await asyncio.to_thread(service.queue_snapshot, user.username))["cursor"]
+
+    async def fetch(position: int) -> list[LiveEvent]:
+        return await asyncio.to_thread(service.console_events, position, user.username)
+
+    return sse_response(event_stream(get_hub(request.app.state), fetch, cursor))
+
+
+@router.get("/staff/api/handoffs/{request_id}", responses={404: {"description": "No such request"}})
+async def get_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+    """The request, the conversation with the assistant before it was taken (Rasa's tracker), and
+    everything said since (citizen, officer, changes of status)."""
+    try:
+        return await service.conversation(request.app, request_id, user.username)
+    except HandoffError as error:
+        return refused(error)
+
+
+@router.post("/staff/api/handoffs/{request_id}/take", responses={409: {"description": "Already taken or closed"}})
+async def take_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+    """Takes the conversation: the assistant stops answering it and the citizen is told."""
+    try:
+        return await service.take(request.app, request_id, user)
+    except HandoffError as error:
+        return refused(error)
+
+
+@router.post("/staff/api/handoffs/{request_id}/reply", responses={409: {"description": "Not taken"}})
+async def reply_handoff(request: Request, request_id: RequestId, body: ReplyBody, user: AgentUser) -> Any:
+    """Sends the officer's words to the citizen, through the channel the citizen wrote from."""
+    try:
+        return await service.reply(request.app, request_id, user, body.text)
+    except HandoffError as error:
+        return refused(error)
+
+
+@router.post("/staff/api/handoffs/{request_id}/hand-back", responses={409: {"description": "Already closed"}})
+async def hand_back_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+    """Gives the conversation back to the assistant (or closes a request nobody took)."""
+    try:
+        return await service.hand_back(request.app, request_id, user, override=user.role == Role.ADMIN)
+    except HandoffError as error:
+        return refused(error)

@@ -1,0 +1,315 @@
+"""The hotline console's actions on a conversation, and what each one tells Rasa and the citizen.
+
+The database change (``knowledge.handoff.service``), its audit entry and, for Zalo, the outbox
+rows that carry it to the citizen are one transaction. Then Rasa's tracker is told (``pause``
+when an officer takes the conversation, ``resume`` when it is handed back, the officer's lines as
+bot events marked ``{"agent": true}`` so the widget's history shows them after a reload), the Zalo
+worker is woken and the live streams of this process are woken. If Rasa cannot be reached the
+change stands: the bridge routes by the database, not by Rasa's pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.channels.zalo import outbox
+from api.channels.zalo.messages import to_zalo_messages
+from api.channels.zalo.service import SENDER_PREFIX, get_channel
+from api.chat.schemas import BotMessage
+from api.chat.service import append_tracker_events, tracker_events
+from api.console.live import LiveEvent, get_hub
+from api.widget.routes import MASKED_SLOTS, history_from_events
+from knowledge.db import session_scope
+from knowledge.handoff import service as handoff
+from knowledge.handoff.models import HandoffMessage, HandoffRequest, utcnow
+from knowledge.handoff.service import Agent
+from knowledge.privacy import sender_hash
+from knowledge.procedures.models import Procedure
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {"web": "Web", "zalo": "Zalo"}
+STATUS_LABELS = {
+    "queued": "Đang chờ",
+    "out_of_hours": "Ngoài giờ",
+    "taken": "Đang hỗ trợ",
+    "closed": "Đã trả lại trợ lý",
+}
+HISTORY_LIMIT = 100
+# What the citizen says to reach an officer is no question to suggest answers for.
+NOT_A_QUESTION_INTENTS = frozenset({"request_human", "greet", "goodbye", "affirm", "deny", "thank", "rate_service"})
+
+
+# --- what the console is sent ------------------------------------------------------------------
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """Naive UTC from the store → ISO 8601 with an explicit zone, for the browser's clock."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _procedure_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes))).tuples())
+
+
+def request_view(
+    request: HandoffRequest, viewer: str, names: dict[str, str], agent_name: str | None = None
+) -> dict[str, Any]:
+    """A request as the console shows it. The citizen is a short pseudonymous tag, not their id."""
+    created = request.created_at or utcnow()
+    channel = request.channel if request.channel in CHANNEL_LABELS else "web"
+    return {
+        "id": request.id,
+        "channel": channel,
+        "channel_label": CHANNEL_LABELS[channel],
+        "citizen": f"{CHANNEL_LABELS[channel]} #{sender_hash(request.sender_id)[:6]}",
+        "tag": f"#{sender_hash(request.sender_id)[:6]}",
+        "status": request.status,
+        "status_label": STATUS_LABELS.get(request.status, request.status),
+        "reason": request.reason,
+        "procedure_code": request.procedure_code,
+        "procedure_name": names.get(request.procedure_code or ""),
+        "created_at": iso(created),
+        "waiting_seconds": max(0, int((utcnow() - created).total_seconds())),
+        "taken_by": request.taken_by,
+        "taken_by_name": agent_name,
+        "taken_at": iso(request.taken_at),
+        "mine": request.status == "taken" and request.taken_by == viewer,
+    }
+
+
+def message_view(message: HandoffMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "request_id": message.request_id,
+        "author": message.author,
+        "kind": message.kind,
+        "text": message.text,
+        "agent": message.agent_name,
+        "agent_username": message.agent_username,
+        "created_at": iso(message.created_at),
+    }
+
+
+def _view(session: Session, request: HandoffRequest, viewer: str) -> dict[str, Any]:
+    names = _procedure_names(session, {request.procedure_code} if request.procedure_code else set())
+    return request_view(request, viewer, names, handoff.agent_name_of(session, request))
+
+
+def queue_snapshot(viewer: str) -> dict[str, Any]:
+    with session_scope() as session:
+        requests = handoff.queue(session)
+        names = _procedure_names(session, {r.procedure_code for r in requests if r.procedure_code})
+        return {
+            "cursor": handoff.last_message_id(session),
+            "requests": [
+                request_view(r, viewer, names, handoff.agent_name_of(session, r)) for r in requests
+            ],
+        }
+
+
+def console_events(cursor: int, viewer: str) -> list[LiveEvent]:
+    """Log lines after ``cursor`` with their request as it is now (the console upserts its queue)."""
+    with session_scope() as session:
+        rows = handoff.messages_after(session, cursor)
+        names = _procedure_names(session, {r.procedure_code for _m, r in rows if r.procedure_code})
+        views: dict[int, dict[str, Any]] = {}
+        events = []
+        for message, request in rows:
+            if request.id not in views:
+                views[request.id] = request_view(request, viewer, names, handoff.agent_name_of(session, request))
+            events.append(
+                LiveEvent(id=message.id, name="handoff", data={"message": message_view(message), "request": views[request.id]})
+            )
+        return events
+
+
+# --- what the citizen is told, and Rasa's tracker ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One line for the citizen, decided inside the transaction, carried out after it."""
+
+    sender: str
+    message_id: int
+    kind: str
+    text: str
+    agent_name: str | None
+    tracker_before: tuple[dict[str, Any], ...] = ()  # "pause" / "resume" before the line
+
+
+def _zalo_text(message: HandoffMessage) -> str:
+    # Zalo shows every message as the Official Account's: the officer's lines say who wrote them.
+    if message.kind == "message":
+        return f"{handoff.officer_title(message.agent_name)}: {message.text}"
+    return message.text
+
+
+def _enqueue_for_zalo(session: Session, request: HandoffRequest, message: HandoffMessage, text_limit: int) -> bool:
+    if not request.sender_id.startswith(SENDER_PREFIX):
+        return False
+    user_id = request.sender_id[len(SENDER_PREFIX) :]
+    messages = to_zalo_messages(BotMessage(text=_zalo_text(message)), text_limit=text_limit)
+    outbox.enqueue(session, user_id, sender_hash(request.sender_id), messages)
+    return True
+
+
+def _bot_event(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "event": "bot",
+        "text": delivery.text,
+        "timestamp": time.time(),
+        "metadata": {
+            "agent": True,
+            "handoff_message_id": delivery.message_id,
+            "handoff_kind": delivery.kind,
+            "agent_name": delivery.agent_name,
+        },
+    }
+
+
+async def _carry_out(app: FastAPI, delivery: Delivery, to_zalo: bool) -> bool:
+    """After the commit: Rasa's tracker, the Zalo worker, the live streams. True if Rasa has it."""
+    get_hub(app.state).publish()
+    if to_zalo:
+        get_channel(app).wake()
+    state = app.state
+    events = [*delivery.tracker_before, _bot_event(delivery)]
+    return await append_tracker_events(state.settings, state.http, delivery.sender, events)
+
+
+def _zalo_text_limit(app: FastAPI) -> int:
+    return get_channel(app).settings.text_limit
+
+
+def _deliver_in_session(
+    session: Session, request: HandoffRequest, message: HandoffMessage, text_limit: int, *before: dict[str, Any]
+) -> tuple[Delivery, bool]:
+    to_zalo = _enqueue_for_zalo(session, request, message, text_limit)
+    delivery = Delivery(request.sender_id, message.id, message.kind, message.text, message.agent_name, before)
+    return delivery, to_zalo
+
+
+async def take(app: FastAPI, request_id: int, agent: Agent) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(app)
+
+    def work() -> tuple[Delivery, bool, dict[str, Any]]:
+        with session_scope() as session:
+            message = handoff.take(session, request_id, agent)
+            request = handoff.get_request(session, request_id)
+            delivery, to_zalo = _deliver_in_session(session, request, message, text_limit, {"event": "pause"})
+            return delivery, to_zalo, _view(session, request, agent.username)
+
+    delivery, to_zalo, view = await asyncio.to_thread(work)
+    synced = await _carry_out(app, delivery, to_zalo)
+    return {"request": view, "assistant_paused": synced}
+
+
+async def reply(app: FastAPI, request_id: int, agent: Agent, text: str) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(app)
+
+    def work() -> tuple[Delivery, bool, dict[str, Any]]:
+        with session_scope() as session:
+            message = handoff.post_agent_reply(session, request_id, agent, text)
+            request = handoff.get_request(session, request_id)
+            delivery, to_zalo = _deliver_in_session(session, request, message, text_limit)
+            return delivery, to_zalo, message_view(message)
+
+    delivery, to_zalo, view = await asyncio.to_thread(work)
+    await _carry_out(app, delivery, to_zalo)
+    return {"message": view}
+
+
+async def hand_back(app: FastAPI, request_id: int, agent: Agent, *, override: bool) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(app)
+    hotline = app.state.settings.hotline
+
+    def work() -> tuple[Delivery, bool, dict[str, Any]]:
+        with session_scope() as session:
+            message, _was_taken = handoff.hand_back(session, request_id, agent, hotline=hotline, override=override)
+            request = handoff.get_request(session, request_id)
+            # "resume" even for a request nobody took: harmless, and it lifts a pause left behind.
+            delivery, to_zalo = _deliver_in_session(session, request, message, text_limit, {"event": "resume"})
+            return delivery, to_zalo, _view(session, request, agent.username)
+
+    delivery, to_zalo, view = await asyncio.to_thread(work)
+    synced = await _carry_out(app, delivery, to_zalo)
+    return {"request": view, "assistant_resumed": synced}
+
+
+# --- the conversation so far -------------------------------------------------------------------
+
+
+def _timestamp(moment: dt.datetime | None) -> float | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.UTC).timestamp() if moment.tzinfo is None else moment.timestamp()
+
+
+def history_before(events: list[dict[str, Any]], until: float | None) -> list[dict[str, Any]]:
+    """What was said with the assistant before the officer took the conversation (Rasa's tracker).
+
+    After that moment the console shows the handoff log instead, which has the same lines."""
+    if until is not None:
+        events = [e for e in events if not isinstance(e.get("timestamp"), int | float) or e["timestamp"] < until]
+    return history_from_events(events, limit=HISTORY_LIMIT)
+
+
+def last_questions(events: list[dict[str, Any]], until: float | None) -> list[str]:
+    """The citizen's questions to the assistant (typed, not buttons; not "a person, please")."""
+    questions = []
+    requested_slot: Any = None
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            requested_slot = event.get("value")
+        if event.get("event") != "user" or requested_slot in MASKED_SLOTS:  # never the phone digits
+            continue
+        if until is not None and isinstance(event.get("timestamp"), int | float) and event["timestamp"] >= until:
+            continue
+        text = event.get("text")
+        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+        intent = (parse.get("intent") or {}).get("name") if isinstance(parse.get("intent"), dict) else None
+        if isinstance(text, str) and text.strip() and not text.startswith("/") and intent not in NOT_A_QUESTION_INTENTS:
+            questions.append(text.strip())
+    return questions
+
+
+async def conversation(app: FastAPI, request_id: int, viewer: str) -> dict[str, Any]:
+    def work() -> tuple[str, float | None, dict[str, Any], list[dict[str, Any]]]:
+        with session_scope() as session:
+            request = handoff.get_request(session, request_id)
+            lines = [message_view(m) for m in handoff.transcript(session, request_id)]
+            return request.sender_id, _timestamp(request.taken_at), _view(session, request, viewer), lines
+
+    sender, taken_at, view, lines = await asyncio.to_thread(work)
+    state = app.state
+    events = await tracker_events(state.settings, state.http, sender)
+    history = history_before(events, taken_at) if events is not None else []
+    citizen_lines = [line["text"] for line in lines if line["author"] == "citizen" and line["text"]]
+    if not citizen_lines and events:
+        citizen_lines = last_questions(events, taken_at)
+    return {
+        "request": view,
+        "history": history,
+        "history_available": events is not None,
+        "messages": [line for line in lines if line["kind"] != "queued"],
+        "last_citizen_text": citizen_lines[-1] if citizen_lines else None,
+    }

@@ -1,0 +1,61 @@
+"""The retrain service of this API process, wired to the real Rasa environment (cli.paths)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from cli import train as training
+from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
+from knowledge.db import get_sessionmaker
+from knowledge.learning.retrain import RetrainConfig, RetrainService
+from knowledge.learning.settings import learned_nlu_path
+from knowledge.settings import get_settings
+
+
+def _compare_command(models: list[Path], out: Path) -> list[str]:
+    return [str(rasa_venv() / "bin" / "python"), "-m", "evaluation.compare", *[str(m) for m in models], "--out", str(out)]
+
+
+def build_config() -> RetrainConfig:
+    settings = get_settings()
+    learned = learned_nlu_path()
+    data_dir = settings.data_dir.resolve()
+    return RetrainConfig(
+        data_dir=data_dir,
+        learned_path=learned,
+        rasa_url=settings.rasa_url,
+        cwd=ROOT,
+        env=rasa_env(),
+        train_command=training.train_command,
+        compare_command=_compare_command,
+        data_paths=lambda copy: training.training_data_paths(learned, copy),
+        base_hash=lambda: training.base_hash(learned),
+        write_pointer=lambda model, base: training.write_active_model(data_dir, model, base),
+        model_dirs=(cache_dir() / "models",),
+    )
+
+
+@lru_cache
+def retrain_service() -> RetrainService:
+    return RetrainService(build_config(), get_sessionmaker())
+
+
+def rasa_available() -> bool:
+    """Whether this process can start `rasa train` (TTHC_RASA_VENV set, as `make` does)."""
+    try:
+        return (rasa_venv() / "bin" / "rasa").exists()
+    except SystemExit:
+        return False
+
+
+
+def on_startup() -> None:
+    """Fail the retrain jobs a previous API process left running (call from the app lifespan)."""
+    retrain_service().recover_stale()
+
+
+def on_shutdown() -> None:
+    """Stop a running `rasa train` / evaluation with the API (its job is failed at next start)."""
+    if retrain_service.cache_info().currsize:
+        retrain_service().shutdown()

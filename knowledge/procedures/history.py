@@ -1,0 +1,163 @@
+"""Comparing procedure snapshots: field-level changes and a unified text diff, for the admin's
+history pages and the import preview. Pure functions over ``ProcedureRecord`` JSON snapshots."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from knowledge.procedures.models import CHANNEL_LABELS, DOCUMENT_KIND_LABELS, LEVEL_LABELS
+from knowledge.procedures.schemas import ProcedureRecord
+
+# Vietnamese names of ProcedureRecord fields, for messages and pages an editor acts on.
+FIELD_LABELS: dict[str, str] = {
+    "code": "mã thủ tục",
+    "name": "tên thủ tục",
+    "official_name": "tên đầy đủ",
+    "levels": "cấp thực hiện",
+    "field": "lĩnh vực",
+    "agency": "cơ quan thực hiện",
+    "receiving_place": "nơi tiếp nhận",
+    "applicants": "đối tượng thực hiện",
+    "publishing_decision": "quyết định công bố",
+    "aliases": "tên gọi khác",
+    "steps": "trình tự thực hiện",
+    "channels": "cách thức thực hiện",
+    "documents": "thành phần hồ sơ",
+    "conditions": "yêu cầu, điều kiện",
+    "result": "kết quả",
+    "legal_basis": "căn cứ pháp lý",
+    "online_url": "đường dẫn nộp trực tuyến",
+    "source_url": "đường dẫn nguồn",
+    "source_note": "ghi chú nguồn",
+    "last_verified": "ngày đối chiếu",
+}
+SUBFIELD_LABELS: dict[str, str] = {
+    "kind": "hình thức",
+    "processing_time": "thời hạn",
+    "processing_days": "số ngày",
+    "fee": "phí, lệ phí",
+    "fee_vnd": "số tiền (đồng)",
+    "note": "ghi chú",
+    "name": "tên",
+    "form": "mẫu đơn",
+    "count": "số lượng",
+    "required": "bắt buộc",
+    "condition": "điều kiện",
+    "number": "số hiệu",
+    "title": "trích yếu",
+    "text": "nội dung",
+}
+FIELD_ORDER: tuple[str, ...] = tuple(ProcedureRecord.model_fields)
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+    @property
+    def before_text(self) -> str:
+        return format_value(self.field, self.before)
+
+    @property
+    def after_text(self) -> str:
+        return format_value(self.field, self.after)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "remove", "hunk", "context", "header"
+    text: str
+
+
+def field_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[FieldChange]:
+    """The fields whose value differs, in the record's own field order (``before=None``: all
+    fields that have a value, as for a new procedure)."""
+    old = before or {}
+    changes = []
+    for name in _ordered_keys(old, after):
+        if old.get(name) != after.get(name) and not (before is None and _empty(after.get(name))):
+            changes.append(FieldChange(name, field_label(name), old.get(name), after.get(name)))
+    return changes
+
+
+def unified_diff(
+    before: dict[str, Any] | None, after: dict[str, Any], *, before_name: str, after_name: str
+) -> list[DiffLine]:
+    """A line diff of the two snapshots as YAML (the seed files' format, so editors read it alike)."""
+    old = snapshot_text(before) if before is not None else ""
+    new = snapshot_text(after)
+    lines: list[DiffLine] = []
+    for raw in difflib.unified_diff(
+        old.splitlines(), new.splitlines(), fromfile=before_name, tofile=after_name, lineterm="", n=2
+    ):
+        if raw.startswith(("---", "+++")):
+            kind = "header"
+        elif raw.startswith("@@"):
+            kind = "hunk"
+        elif raw.startswith("+"):
+            kind = "add"
+        elif raw.startswith("-"):
+            kind = "remove"
+        else:
+            kind = "context"
+        lines.append(DiffLine(kind, raw))
+    return lines
+
+
+def snapshot_text(snapshot: dict[str, Any]) -> str:
+    ordered = {name: snapshot[name] for name in _ordered_keys(snapshot, {})}
+    # One line per value (no wrapping): a changed word marks one line, not a reflowed paragraph.
+    return yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=10**6, default_flow_style=False)
+
+
+def format_value(name: str, value: Any) -> str:
+    """One readable text for a field value: lists one item per line, codes as their labels."""
+    if _empty(value):
+        return "—"
+    if name == "levels" and isinstance(value, list):
+        return ", ".join(LEVEL_LABELS.get(v, str(v)) for v in value)
+    if isinstance(value, list):
+        return "\n".join(f"{i}. {_format_item(item)}" for i, item in enumerate(value, start=1))
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _format_item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    parts = []
+    for key, value in item.items():
+        if _empty(value) or (key == "required" and value is True):
+            continue
+        if key == "kind":
+            value = CHANNEL_LABELS.get(value) or DOCUMENT_KIND_LABELS.get(value) or value
+        parts.append(f"{SUBFIELD_LABELS.get(key, key)}: {_scalar(value)}")
+    return "; ".join(parts) or "—"
+
+
+def _ordered_keys(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    known = [name for name in FIELD_ORDER if name in first or name in second]
+    extra = sorted((set(first) | set(second)) - set(FIELD_ORDER))
+    return known + extra
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
