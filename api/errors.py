@@ -15,6 +15,15 @@ _MESSAGES = {
     "extra_forbidden": "không được phép",
     "json_invalid": "JSON không hợp lệ",
     "model_attributes_type": "phải là một đối tượng JSON",
+    "int_parsing": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "bool_parsing": "phải là đúng/sai",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "less_than_equal": "quá lớn",
+    "greater_than_equal": "quá nhỏ",
+    "enum": "không thuộc các giá trị cho phép",
+    "literal_error": "không thuộc các giá trị cho phép",
 }
 
 

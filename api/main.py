@@ -21,16 +21,20 @@ from api.console.routes import router as console_router
 from api.learning.routes import router as learning_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.learning import runtime as learning_runtime
 from api.staff.routes import router as staff_router
+from api.staff.security import install_staff_handlers
 from api.suggestions.routes import router as suggestions_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
 from knowledge.centres.routes import router as centres_router
 from knowledge.procedures.routes import router as procedures_router
 from knowledge.units.routes import router as units_router
+from knowledge.accounts.throttle import LoginThrottle
 from knowledge.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+STAFF_STATIC_DIR = Path(__file__).resolve().parent / "staff" / "static"
 
 
 def create_app() -> FastAPI:
@@ -42,9 +46,11 @@ def create_app() -> FastAPI:
         async with httpx.AsyncClient() as client:
             app.state.http = client
             await start_outbox_worker(app)
+            learning_runtime.on_startup()
             try:
                 yield
             finally:
+                learning_runtime.on_shutdown()
                 await stop_outbox_worker(app)
 
     app = FastAPI(
@@ -53,7 +59,9 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
+    install_staff_handlers(app)
     install_cors(app)
     app.include_router(chat_router)
     app.include_router(widget_router)
@@ -68,6 +76,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_router)
     app.include_router(learning_router)
     app.include_router(analytics_router)
+    app.mount("/staff/static", StaticFiles(directory=STAFF_STATIC_DIR), name="staff-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 20.0
 
+    # Send the staff session cookie over HTTPS only; set true in production behind TLS.
+    staff_cookie_secure: bool = False
+
     hotline: str = "1900 0000 (tổng đài minh họa)"
     national_portal_url: str = "https://dichvucong.gov.vn"
 

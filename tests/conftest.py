@@ -21,6 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
 
 collect_ignore = [] if importlib.util.find_spec("rasa") else ["rasa_runtime"]
+# Staff fixtures (staff_client, login) for every folder that tests staff routes.
+pytest_plugins = ["tests.staff.fixtures"]
 
 
 @pytest.fixture

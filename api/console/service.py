@@ -64,7 +64,8 @@ def iso(moment: dt.datetime | None) -> str | None:
 def _procedure_names(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    return dict(session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes))).tuples())
+    rows = session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes)))
+    return {code: name for code, name in rows}
 
 
 def request_view(

@@ -1,0 +1,72 @@
+"""Records each citizen message as a ConversationTurn after it has been answered, so that
+analytics and the learning inbox see every conversation whatever its channel.
+
+What the assistant understood (intent, confidence, the procedure in context) is read from Rasa's
+tracker after the reply, off the reply's path: the citizen never waits for the bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from starlette.datastructures import State
+
+from knowledge.conversations.service import record_turn
+from knowledge.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+def _understanding(tracker: dict[str, Any], text: str) -> tuple[str | None, float | None, str | None] | None:
+    latest = tracker.get("latest_message") or {}
+    if (latest.get("text") or "").strip() != text.strip():
+        return None  # a newer message is already in: this turn's parse is gone
+    intent = latest.get("intent") or {}
+    confidence = intent.get("confidence")
+    slots = tracker.get("slots") or {}
+    code = slots.get("procedure_code")
+    return (
+        intent.get("name"),
+        float(confidence) if isinstance(confidence, int | float) else None,
+        code if isinstance(code, str) else None,
+    )
+
+
+async def _fetch_tracker(state: State, sender: str) -> dict[str, Any] | None:
+    settings, http = state.settings, state.http
+    url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
+    try:
+        response = await http.get(url, params={"include_events": "NONE"}, timeout=5.0)
+        response.raise_for_status()
+        body = response.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def record_bot_turn(state: State, *, sender: str, channel: str, text: str, unit: str | None = None) -> None:
+    tracker = await _fetch_tracker(state, sender)
+    understanding = _understanding(tracker, text) if tracker is not None else None
+    intent, confidence, code = understanding or (None, None, None)
+
+    def write() -> None:
+        with session_scope() as session:
+            record_turn(
+                session, sender=sender, channel=channel, text=text, intent=intent, confidence=confidence,
+                procedure_code=code, unit=unit, understood=understanding is not None,
+            )
+
+    await asyncio.to_thread(write)
+
+
+def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None = None) -> None:
+    """A message an officer answered (the conversation was taken): counted, never reviewed."""
+    with session_scope() as session:
+        record_turn(
+            session, sender=sender, channel=channel, text=text, intent=None, confidence=None, unit=unit,
+            handled_by="agent",
+        )

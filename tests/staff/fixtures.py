@@ -1,0 +1,114 @@
+"""Staff-side fixtures, registered for the whole suite by tests/conftest.py (``pytest_plugins``).
+
+``staff_client``: the API in process on a private copy of a migrated, seeded database with one
+account per role (tests/staff/accounts.py); Rasa and the action server are not running. The seeded
+database is built once per test session and copied for each test (seeding takes seconds).
+
+``login(client, role)`` logs a client in through the real login form (plain function, importable
+from tests.staff.conftest, and a fixture of the same name that returns it).
+
+Like tests/conftest.py, this module imports only the standard library and pytest at module level:
+the Rasa environment loads it too.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
+
+DATABASE = "tthc.sqlite3"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clear_app_caches() -> None:
+    from api.learning import runtime
+    from knowledge import db
+    from knowledge.settings import get_settings
+
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+    if runtime.retrain_service.cache_info().currsize:
+        runtime.retrain_service().shutdown()
+    runtime.retrain_service.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def seeded_staff_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, seeded database with the test accounts (built once, copied per test)."""
+    from sqlalchemy import text
+
+    from cli.setup_db import prepare_database
+    from knowledge import db
+    from tests.staff.accounts import create_test_accounts
+
+    folder = tmp_path_factory.mktemp("staff-template")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("TTHC_DATA_DIR", str(folder))
+    clear_app_caches()
+    try:
+        prepare_database(lambda *_: None)
+        with db.session_scope() as session:
+            create_test_accounts(session)
+        with db.get_engine().connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.get_engine().dispose()
+    finally:
+        monkeypatch.undo()
+        clear_app_caches()
+    return folder / DATABASE
+
+
+@pytest.fixture
+def staff_client(seeded_staff_database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    data_dir = tmp_path / "staff-data"
+    data_dir.mkdir()
+    shutil.copyfile(seeded_staff_database, data_dir / DATABASE)
+    monkeypatch.setenv("TTHC_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TTHC_ACTION_SERVER_URL", f"http://127.0.0.1:{_closed_port()}")
+    # Never the repository's data/nlu/learned.yml (tests that need the file set their own).
+    monkeypatch.setenv("TTHC_LEARNED_NLU_PATH", str(tmp_path / "learned.yml"))
+    clear_app_caches()
+    try:
+        with TestClient(create_app()) as client:
+            yield client
+    finally:
+        clear_app_caches()
+
+
+def login(client: Any, role: str) -> Any:
+    """Log ``client`` in as the test account of ``role`` through the login form (any previous
+    session is replaced). Returns the response of the form's POST (a redirect)."""
+    form = client.get("/staff/login")
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, "the login form carries a CSRF token"
+    response = client.post(
+        "/staff/login",
+        data={"username": STAFF_USERNAMES[role], "password": STAFF_PASSWORDS[role], "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return response
+
+
+@pytest.fixture(name="login")
+def login_fixture() -> Any:
+    return login
