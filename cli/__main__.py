@@ -12,14 +12,17 @@ from rich.console import Console
 from cli import train as training
 from cli.paths import data_dir
 from cli.setup_db import prepare_database
+from cli.staff import app as staff_app
 from cli.stack import Stack, StackConfig
 from knowledge.importer.cli import import_command
+from knowledge.learning.settings import learned_nlu_path
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
 kb = typer.Typer(help="Kho tri thức: cơ sở dữ liệu, dữ liệu gốc, nhập dữ liệu.", no_args_is_help=True)
 nlu = typer.Typer(help="NLU: gazetteers, evaluation.", no_args_is_help=True)
 app.add_typer(kb, name="kb")
 app.add_typer(nlu, name="nlu")
+app.add_typer(staff_app, name="staff")
 console = Console()
 
 
@@ -27,12 +30,30 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _hint_first_admin() -> None:
+    from sqlalchemy import func, select
+
+    from knowledge.accounts.models import StaffUser
+    from knowledge.db import session_scope
+
+    with session_scope() as session:
+        if not session.scalar(select(func.count()).select_from(StaffUser)):
+            console.print(
+                "[yellow]Chưa có tài khoản cán bộ nào:[/] tạo quản trị viên đầu tiên bằng "
+                "[bold]make staff-admin[/] (hoặc python -m cli staff create-admin), rồi đăng nhập tại /staff/login."
+            )
+
+
 @app.command()
 def run() -> None:
     """Prepare everything that is missing, start Rasa, the action server and the API."""
     started = time.monotonic()
     prepare_database(console.print)
-    model = training.ensure_model(log=console.print)
+    _hint_first_admin()
+    # A model activated from the console's retrain wins while the other training inputs are unchanged.
+    model = training.active_model(data_dir(), learned_nlu_path(), log=console.print) or training.ensure_model(
+        log=console.print
+    )
     config = StackConfig(
         model=model,
         data_dir=data_dir(),
