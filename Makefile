@@ -10,7 +10,8 @@ help:
 	@echo "make run    - install what is missing, train if needed, start Rasa + actions + API"
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
-	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge - measurements"
+	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -25,7 +26,12 @@ test:
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: nlu-eval nlu-atis bench-stack bench-knowledge
+.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions
+# The first admin of the staff pages (/staff/login); TTHC_ADMIN_PASSWORD avoids the prompt.
+staff-admin:
+	@$(ENVS) && "$$APP_PY" -m cli staff create-admin
+
+
 # Cross-validation and held-out evaluation of the NLU pipeline (reports/nlu/).
 nlu-eval:
 	@$(ENVS) && PYTHONPATH=. RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m evaluation cv \
@@ -37,6 +43,10 @@ nlu-atis:
 
 bench-knowledge:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.knowledge
+
+# Suggestion latency for the hotline console over the imported national sample (p95 < 100 ms).
+bench-suggestions:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.suggestions
 
 bench-stack:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.stack

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -168,6 +168,24 @@ def browser(playwright: Any, site: str, tmp_path: Path) -> Iterator[Browser]:
     finally:
         opened.close()
     assert not opened.errors, f"JavaScript errors on the page: {opened.errors}"
+
+
+@pytest.fixture
+def staff_page(browser: Browser) -> Callable[[str], Any]:
+    """``staff_page(role)``: a new browser profile logged in through the login form as the test
+    account of ``role`` (tests/staff/accounts.py), on the staff home page."""
+    from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
+
+    def open_as(role: str) -> Any:
+        page = browser.page()
+        page.goto("/staff/login")
+        page.get_by_label("Tên đăng nhập").fill(STAFF_USERNAMES[role])
+        page.get_by_label("Mật khẩu").fill(STAFF_PASSWORDS[role])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/staff/")
+        return page
+
+    return open_as
 
 
 @pytest.fixture(scope="session")

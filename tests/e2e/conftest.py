@@ -4,6 +4,7 @@ server, the action server and the API, on free ports with a private data directo
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,14 @@ import pytest
 from cli import train
 from cli.stack import Stack, private_stack
 from tests.fakes import zalo as fake_zalo
+from tests.staff.accounts import create_accounts_in
 
+# The stack's API writes learned examples (the console's learning inbox) here, never into the
+# repository's data/nlu/learned.yml. Set before the stack starts; tests/browser/test_learning.py
+# reads the same variable.
+os.environ.setdefault(
+    "TTHC_LEARNED_NLU_PATH", str(Path(tempfile.mkdtemp(prefix="tthc-learned-")) / "learned.yml")
+)
 
 # tests/browser imports these fixtures too; both must share one running stack.
 _running: dict[str, Stack] = {}
@@ -46,6 +54,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     zalo_server.start()
     try:
         running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
+        # One synthetic officer per role (tests/staff/accounts.py) for the console and admin pages.
+        create_accounts_in(str(running.config.data_dir / "tthc.sqlite3"))
         running.config.extra_env.update(_zalo_env(zalo_server.url))
         running.start()
         _running["stack"] = running
