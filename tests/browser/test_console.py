@@ -35,6 +35,7 @@ def test_officer_takes_over_a_web_chat_and_the_citizen_sees_the_reply(
     citizen_page = browser.page()
     citizen_page.goto(foreign_site)
     widget = Widget(citizen_page)
+    widget.panel = citizen_page.get_by_role("dialog", name="Hỏi đáp thủ tục")  # the site's data-title
     widget.open()
     widget.ask(ASK_FOR_A_PERSON)
     widget.bot_messages.filter(has_text="cán bộ").first.wait_for()
