@@ -21,11 +21,22 @@ from knowledge.db import session_scope
 logger = logging.getLogger(__name__)
 
 
-def _understanding(tracker: dict[str, Any], text: str) -> tuple[str | None, float | None, str | None] | None:
+def _parse_of(tracker: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """The parse of this message: the last user event with its text. (Not ``latest_message``:
+    the fallback action reverts the user's utterance, and a newer message may already be in.)"""
+    wanted = text.strip()
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "user" and (event.get("text") or "").strip() == wanted:
+            return event.get("parse_data") or {}
     latest = tracker.get("latest_message") or {}
-    if (latest.get("text") or "").strip() != text.strip():
-        return None  # a newer message is already in: this turn's parse is gone
-    intent = latest.get("intent") or {}
+    return latest if (latest.get("text") or "").strip() == wanted else None
+
+
+def _understanding(tracker: dict[str, Any], text: str) -> tuple[str | None, float | None, str | None] | None:
+    parsed = _parse_of(tracker, text)
+    if parsed is None:
+        return None
+    intent = parsed.get("intent") or {}
     confidence = intent.get("confidence")
     slots = tracker.get("slots") or {}
     code = slots.get("procedure_code")
@@ -40,7 +51,7 @@ async def _fetch_tracker(state: State, sender: str) -> dict[str, Any] | None:
     settings, http = state.settings, state.http
     url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
     try:
-        response = await http.get(url, params={"include_events": "NONE"}, timeout=5.0)
+        response = await http.get(url, params={"include_events": "AFTER_RESTART"}, timeout=5.0)
         response.raise_for_status()
         body = response.json()
     except (httpx.HTTPError, ValueError):

@@ -47,3 +47,14 @@ def test_the_trackers_parse_is_used_only_for_the_same_message() -> None:
     }
     assert _understanding(tracker, "lệ phí khai sinh") == ("ask_fee", 0.97, "1.001193")
     assert _understanding(tracker, "một câu khác") is None
+    # The fallback action reverts the user's utterance: its parse is found among the events.
+    reverted = {
+        "latest_message": {"text": "lệ phí khai sinh", "intent": {"name": "ask_fee", "confidence": 0.97}},
+        "events": [
+            {"event": "user", "text": "lệ phí khai sinh", "parse_data": {"intent": {"name": "ask_fee", "confidence": 0.97}}},
+            {"event": "user", "text": "xyz", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}}},
+            {"event": "rewind"},
+        ],
+        "slots": {},
+    }
+    assert _understanding(reverted, "xyz") == ("nlu_fallback", 0.3, None)
