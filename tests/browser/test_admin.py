@@ -75,7 +75,7 @@ def test_editor_imports_a_sheet_with_a_preview_then_confirms(staff_page: Any, ar
     page.click("#preview-button")
     page.locator("#import-counts").wait_for()
     assert "Chưa có gì được ghi" in page.inner_text(".adm-notice")
-    assert "2 thêm mới" in page.inner_text("#import-counts")
+    assert "2 thêm mới" in page.inner_text("#import-counts"), page.inner_text("main")
     assert page.locator("tr[data-code='9.000001']").count() == 1
     page.screenshot(path=str(artifacts / "admin-import-preview.png"), full_page=True)
 
