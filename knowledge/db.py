@@ -67,6 +67,22 @@ def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Sess
         session.close()
 
 
+def begin_writing(session: Session) -> None:
+    """Take SQLite's write lock now, for a unit of work that reads what it is about to change
+    inside a savepoint (an import, a claim).
+
+    Inside a SAVEPOINT, SQLite's reads see a snapshot; if another process (the action server, the
+    API's background writers) commits before our first write, that write cannot upgrade the
+    snapshot and fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT; the busy timeout
+    does not apply). ``BEGIN IMMEDIATE`` waits for the lock up to the busy timeout instead.
+    Nothing to do on other databases, or when this connection is already in a transaction."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def get_session() -> Iterator[Session]:
     """A request-scoped session (a FastAPI dependency); read-mostly, so no implicit commit."""
     session = get_sessionmaker()()

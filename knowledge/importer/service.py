@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from knowledge.db import begin_writing
 from knowledge.importer.catalogue import iter_json, iter_jsonl
 from knowledge.importer.rows import FIELD_LABELS, ImportFileError, ParsedRow
 from knowledge.importer.sheets import ignored_columns, iter_csv, iter_xlsx
@@ -228,6 +229,7 @@ def import_file(
         dupes = sorted({o.code for o in outcomes.values() if o.status == "duplicate" and o.code})
         report.notes.append(f"Có {len(dupes)} mã lặp lại trong tệp (dùng dòng sau cùng): {', '.join(dupes[:20])}")
 
+    begin_writing(session)  # reads and dry-run writes below must not race other writers (SQLite)
     outer = session.begin_nested()
     try:
         for done, parsed in enumerate(todo, start=1):

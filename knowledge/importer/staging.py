@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.audit import service as audit
+from knowledge.db import begin_writing
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import ImportReport, detect_format, import_file
 from knowledge.procedures import service as procedures
@@ -137,6 +138,7 @@ def stage_upload(
     path = folder / name
     try:
         size, digest = _copy_limited(upload, path, max_bytes)
+        begin_writing(session)  # the fingerprint and the dry run see one state of the catalogue
         fingerprint = procedures.catalogue_fingerprint(session)
         report = import_file(
             session,
@@ -229,6 +231,7 @@ def commit_staged(
         raise StagingError(
             "Bản xem trước này không có gì để ghi (hoặc có dòng bị từ chối mà không chọn “ghi phần hợp lệ”)."
         )
+    begin_writing(session)  # nobody changes the catalogue between this check and the import
     if procedures.catalogue_fingerprint(session) != staged.fingerprint:
         raise StoreChangedError()
     report = import_file(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.vntext import normalize_folded
 from knowledge.audit.service import record as audit
 from knowledge.conversations.models import ConversationTurn
+from knowledge.db import begin_writing
 from knowledge.learning import training_file
 from knowledge.learning.models import InboxDecision
 from knowledge.procedures import service as procedures
@@ -188,6 +189,7 @@ def _open_turn(session: Session, turn_id: int) -> ConversationTurn:
 def _claim(session: Session, decision: InboxDecision) -> None:
     """Insert the decision first: the unique turn id makes a concurrent second decision fail
     here, before anything is written to the training file or the catalogue."""
+    begin_writing(session)
     session.add(decision)
     try:
         with session.begin_nested():
