@@ -97,18 +97,31 @@ async def append_tracker_events(
     return True
 
 
-async def tracker_events(settings: Settings, client: httpx.AsyncClient, sender: str) -> list[dict[str, Any]] | None:
-    """The tracker's events since the last restart; None when Rasa cannot be reached."""
+async def fetch_tracker(settings: Settings, client: httpx.AsyncClient, sender: str) -> dict[str, Any] | None:
+    """The conversation's tracker with its events since the last restart; None when Rasa cannot
+    be reached."""
     url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
     try:
         response = await client.get(
             url, params={"include_events": "AFTER_RESTART"}, timeout=min(5.0, settings.rasa_timeout_seconds)
         )
         response.raise_for_status()
-        events = response.json().get("events")
-    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        tracker = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
         logger.warning("tracker of sender %s unavailable: %s", sender_tag(sender), type(exc).__name__)
         return None
+    if not isinstance(tracker, dict):
+        logger.warning("tracker of sender %s unavailable: not an object", sender_tag(sender))
+        return None
+    return tracker
+
+
+async def tracker_events(settings: Settings, client: httpx.AsyncClient, sender: str) -> list[dict[str, Any]] | None:
+    """The tracker's events since the last restart; None when Rasa cannot be reached."""
+    tracker = await fetch_tracker(settings, client, sender)
+    if tracker is None:
+        return None
+    events = tracker.get("events")
     return events if isinstance(events, list) else []
 
 

@@ -8,17 +8,13 @@ tracker after the reply, off the reply's path: the citizen never waits for the b
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
-from urllib.parse import quote
 
-import httpx
 from starlette.datastructures import State
 
+from api.chat.service import fetch_tracker
 from knowledge.conversations.service import record_turn
 from knowledge.db import session_scope
-
-logger = logging.getLogger(__name__)
 
 
 def _parse_of(tracker: dict[str, Any], text: str) -> dict[str, Any] | None:
@@ -47,20 +43,8 @@ def _understanding(tracker: dict[str, Any], text: str) -> tuple[str | None, floa
     )
 
 
-async def _fetch_tracker(state: State, sender: str) -> dict[str, Any] | None:
-    settings, http = state.settings, state.http
-    url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
-    try:
-        response = await http.get(url, params={"include_events": "AFTER_RESTART"}, timeout=5.0)
-        response.raise_for_status()
-        body = response.json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
 async def record_bot_turn(state: State, *, sender: str, channel: str, text: str, unit: str | None = None) -> None:
-    tracker = await _fetch_tracker(state, sender)
+    tracker = await fetch_tracker(state.settings, state.http, sender)
     understanding = _understanding(tracker, text) if tracker is not None else None
     intent, confidence, code = understanding or (None, None, None)
 

@@ -17,14 +17,22 @@ def _compare_command(models: list[Path], out: Path) -> list[str]:
     return [str(rasa_venv() / "bin" / "python"), "-m", "evaluation.compare", *[str(m) for m in models], "--out", str(out)]
 
 
-def build_config() -> RetrainConfig:
+def build_config(
+    *,
+    data_dir: Path | None = None,
+    learned: Path | None = None,
+    rasa_url: str | None = None,
+    extra_model_dirs: tuple[Path, ...] = (),
+) -> RetrainConfig:
+    """The real retrain (``rasa train``, ``evaluation.compare``, the active-model pointer) for this
+    process's settings; the end-to-end test points it elsewhere with the arguments."""
     settings = get_settings()
-    learned = learned_nlu_path()
-    data_dir = settings.data_dir.resolve()
+    learned = learned or learned_nlu_path()
+    data_dir = (data_dir or settings.data_dir).resolve()
     return RetrainConfig(
         data_dir=data_dir,
         learned_path=learned,
-        rasa_url=settings.rasa_url,
+        rasa_url=rasa_url or settings.rasa_url,
         cwd=ROOT,
         env=rasa_env(),
         train_command=training.train_command,
@@ -32,7 +40,7 @@ def build_config() -> RetrainConfig:
         data_paths=lambda copy: training.training_data_paths(learned, copy),
         base_hash=lambda: training.base_hash(learned),
         write_pointer=lambda model, base: training.write_active_model(data_dir, model, base),
-        model_dirs=(cache_dir() / "models",),
+        model_dirs=(cache_dir() / "models", *extra_model_dirs),
     )
 
 

@@ -44,13 +44,6 @@ NOTICES = {
 }
 
 
-def _throttle(request: Request) -> LoginThrottle:
-    throttle = getattr(request.app.state, "login_throttle", None)
-    if throttle is None:
-        throttle = request.app.state.login_throttle = LoginThrottle()
-    return throttle
-
-
 def _safe_next(target: str | None) -> str:
     # Only a staff page of this site: an open redirect would make phishing links look genuine.
     if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
@@ -110,7 +103,7 @@ async def login(
             error="Hãy nhập tên đăng nhập và mật khẩu.",
         )
     address = request.client.host if request.client else "unknown"
-    throttle = _throttle(request)
+    throttle: LoginThrottle = request.app.state.login_throttle  # one per app (api/main.py)
     decision = throttle.check(username, address)
     if not decision.allowed:
         minutes = max(1, -(-decision.retry_after_seconds // 60))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from knowledge.accounts.models import StaffSession, StaffUser
 from knowledge.accounts.roles import Role, role_label
 from knowledge.audit import service as audit
+from knowledge.db import utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working shift; then the officer logs in again
 MIN_PASSWORD_LENGTH = 10
@@ -30,10 +31,6 @@ _DUMMY_HASH = _hasher.hash("tthc-dummy-password-for-timing")
 
 class AccountError(ValueError):
     """A refused account change; the message is shown to the officer as is."""
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _token_hash(token: str) -> str:
@@ -135,7 +132,7 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = _utcnow()
+    user.last_login_at = utcnow()
     return user
 
 
@@ -147,7 +144,7 @@ class OpenedSession:
 
 
 def open_session(session: Session, user: StaffUser, *, now: dt.datetime | None = None) -> OpenedSession:
-    now = now or _utcnow()
+    now = now or utcnow()
     session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     token = secrets.token_urlsafe(32)
     opened = OpenedSession(token=token, csrf_token=secrets.token_urlsafe(32), expires_at=now + SESSION_LIFETIME)
@@ -169,7 +166,7 @@ def resolve_session(session: Session, token: str, *, now: dt.datetime | None = N
     if not token:
         return None
     found = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
-    if found is None or found.expires_at <= (now or _utcnow()) or not found.user.active:
+    if found is None or found.expires_at <= (now or utcnow()) or not found.user.active:
         return None
     return found
 

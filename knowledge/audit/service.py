@@ -4,17 +4,14 @@ and its audit entry are committed (or rolled back) together."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge.audit.models import AuditEntry
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from knowledge.db import utcnow
+from knowledge.pagination import Page
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,7 +41,7 @@ def record(
     ``"seed"`` or ``"cli"`` for changes made outside the web pages."""
     role = getattr(actor, "role", None)
     entry = AuditEntry(
-        at=_utcnow(),
+        at=utcnow(),
         actor=str(getattr(actor, "username", actor)),
         actor_role=None if role is None else str(role),
         action=action,
@@ -58,16 +55,7 @@ def record(
     return entry
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    entries: list[AuditEntry]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+AuditPage = Page[AuditEntry]
 
 
 def list_entries(

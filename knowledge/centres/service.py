@@ -14,6 +14,7 @@ from bot.vntext import canonical_tones, fold
 from knowledge.audit import service as audit
 from knowledge.centres.models import ServiceCentre
 from knowledge.centres.schemas import CentreInput, CentreRecord
+from knowledge.pagination import Page
 from knowledge.procedures.models import Procedure
 from knowledge.units.models import AdministrativeUnit
 
@@ -89,16 +90,7 @@ class CentreRow:
     province_name: str | None
 
 
-@dataclass(frozen=True)
-class CentrePage:
-    rows: list[CentreRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+CentrePage = Page[CentreRow]
 
 
 def browse(session: Session, *, query: str = "", page: int = 1, per_page: int = 50) -> CentrePage:

@@ -8,16 +8,13 @@ from sqlalchemy.orm import Session
 
 from knowledge.conversations.models import ConversationTurn
 from knowledge.conversations.redaction import redact
+from knowledge.db import utcnow
 from knowledge.privacy import sender_hash
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Below this the intent is a guess worth a human look (the FallbackClassifier's own threshold is
 # 0.3; between the two the assistant answers, but an editor should confirm).
 REVIEW_CONFIDENCE = 0.6
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def record_turn(
@@ -40,7 +37,7 @@ def record_turn(
     low_confidence = handled_by == "bot" and confidence is not None and confidence < REVIEW_CONFIDENCE
     needs_review = bool(fallback or low_confidence) and bool((text or "").strip())
     turn = ConversationTurn(
-        at=at or _utcnow(),
+        at=at or utcnow(),
         sender_hash=sender_hash(sender),
         channel=channel,
         unit=(unit or None) and unit[:255],

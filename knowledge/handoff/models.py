@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.db import Base
+from knowledge.db import Base, utcnow
 
 HANDOFF_STATUSES = ("queued", "taken", "closed", "out_of_hours")
 OPEN_STATUSES = ("queued", "out_of_hours")  # waiting for an officer
@@ -21,10 +21,6 @@ ACTIVE_STATUSES = ("queued", "out_of_hours", "taken")  # shown in the console's 
 MESSAGE_AUTHORS = ("citizen", "agent", "system")
 # "message": words of the citizen or the officer; the others record a change of status.
 MESSAGE_KINDS = ("message", "queued", "taken", "closed")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class HandoffRequest(Base):

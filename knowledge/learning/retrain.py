@@ -15,7 +15,6 @@ api/learning/runtime.py from cli.paths), so tests run the same code with a fake 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -37,7 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.audit.service import record as audit
-from knowledge.db import session_scope
+from knowledge.db import session_scope, utcnow
 from knowledge.learning import training_file
 from knowledge.learning.models import ACTIVE_JOB_STATUSES, RetrainJob, TrainedModel
 
@@ -113,10 +112,6 @@ class RetrainConfig:
         return self.data_dir / "models"
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -189,7 +184,7 @@ class RetrainService:
                     "Máy chủ API đã khởi động lại trong khi lượt huấn luyện đang chạy nên lượt này bị dừng; "
                     "mô hình đang chạy không thay đổi. Hãy bấm huấn luyện lại."
                 )
-                job.finished_at = _now()
+                job.finished_at = utcnow()
             return len(stale)
 
     def start(self, actor: Any, *, background: bool = True) -> int:
@@ -247,7 +242,7 @@ class RetrainService:
 
     def _run(self, job_id: int, tail: _Tail) -> None:
         cfg = self.config
-        self._update(job_id, status="running", stage="prepare", progress=0, started_at=_now(), runner_id=RUNNER_ID)
+        self._update(job_id, status="running", stage="prepare", progress=0, started_at=utcnow(), runner_id=RUNNER_ID)
         workdir = cfg.data_dir / "retrain" / f"job-{job_id}"
         workdir.mkdir(parents=True, exist_ok=True)
         current = self._current_model()
@@ -289,7 +284,7 @@ class RetrainService:
             session.execute(update(TrainedModel).where(TrainedModel.active.is_(True)).values(active=False))
             row = session.scalars(select(TrainedModel).where(TrainedModel.path == str(candidate))).one()
             row.active = True
-            row.activated_at = _now()
+            row.activated_at = utcnow()
             audit(
                 session, actor=job.started_by, action="learning.model.activate", entity_type="model",
                 entity_id=candidate.name,
@@ -330,7 +325,7 @@ class RetrainService:
         out = workdir / "out"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        name = f"candidate-{job_id}-{_now():%Y%m%d%H%M%S}"
+        name = f"candidate-{job_id}-{utcnow():%Y%m%d%H%M%S}"
         state = {"done": 0}
 
         def on_line(line: str) -> None:
@@ -461,7 +456,7 @@ class RetrainService:
 
     def _finish(self, job_id: int, status: str, message: str, log_tail: str, *, activated: bool = False) -> None:
         values: dict[str, Any] = {
-            "status": status, "message": message, "log_tail": log_tail, "finished_at": _now(), "activated": activated,
+            "status": status, "message": message, "log_tail": log_tail, "finished_at": utcnow(), "activated": activated,
         }
         if status in ("succeeded", "rejected"):
             values.update(stage="done", progress=100)

@@ -19,6 +19,7 @@ from knowledge.procedures.models import (
     ProcedureDocument,
     ProcedureVersion,
 )
+from knowledge.pagination import Page
 from knowledge.procedures.schemas import ProcedureRecord
 
 ADMIN_ORIGIN = "admin"
@@ -419,16 +420,7 @@ class ProcedureRow:
     updated_at: dt.datetime | None
 
 
-@dataclass(frozen=True)
-class ProcedurePage:
-    rows: list[ProcedureRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+ProcedurePage = Page[ProcedureRow]
 
 
 @lru_cache(maxsize=16384)

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from tests.staff.conftest import login, staff_client  # noqa: F401 - fixtures shared with tests/staff
+from tests.staff.conftest import login
 
 ANALYTICS_API = ("/staff/api/analytics", "/staff/api/analytics.csv")
 
 
 @pytest.mark.parametrize("path", ANALYTICS_API)
-def test_analytics_api_needs_a_login(staff_client: Any, path: str) -> None:  # noqa: F811
+def test_analytics_api_needs_a_login(staff_client: Any, path: str) -> None:
     response = staff_client.get(path)
     assert response.status_code == 401
     assert response.json()["error"]
 
 
-def test_analytics_page_sends_strangers_to_the_login(staff_client: Any) -> None:  # noqa: F811
+def test_analytics_page_sends_strangers_to_the_login(staff_client: Any) -> None:
     response = staff_client.get("/staff/analytics", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/staff/login")
@@ -30,13 +30,13 @@ def test_analytics_page_sends_strangers_to_the_login(staff_client: Any) -> None:
 
 @pytest.mark.parametrize("role", ["agent", "editor"])
 @pytest.mark.parametrize("path", [*ANALYTICS_API, "/staff/analytics"])
-def test_analytics_is_refused_to_other_roles(staff_client: Any, role: str, path: str) -> None:  # noqa: F811
+def test_analytics_is_refused_to_other_roles(staff_client: Any, role: str, path: str) -> None:
     login(staff_client, role)
     assert staff_client.get(path, follow_redirects=False).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["analyst", "admin"])
-def test_analytics_for_analysts_and_admins(staff_client: Any, role: str) -> None:  # noqa: F811
+def test_analytics_for_analysts_and_admins(staff_client: Any, role: str) -> None:
     login(staff_client, role)
     page = staff_client.get("/staff/analytics")
     assert page.status_code == 200
@@ -66,7 +66,7 @@ def test_analytics_for_analysts_and_admins(staff_client: Any, role: str) -> None
         assert isinstance(body[key], list)
 
 
-def test_analytics_csv(staff_client: Any) -> None:  # noqa: F811
+def test_analytics_csv(staff_client: Any) -> None:
     login(staff_client, "analyst")
     response = staff_client.get("/staff/api/analytics.csv", params={"from": "2026-11-01", "to": "2026-11-02"})
     assert response.status_code == 200
@@ -89,7 +89,7 @@ def test_analytics_csv(staff_client: Any) -> None:  # noqa: F811
     ],
 )
 @pytest.mark.parametrize("path", ANALYTICS_API)
-def test_bad_dates_are_a_vietnamese_422(staff_client: Any, path: str, params: dict[str, str], words: str) -> None:  # noqa: F811
+def test_bad_dates_are_a_vietnamese_422(staff_client: Any, path: str, params: dict[str, str], words: str) -> None:
     login(staff_client, "analyst")
     response = staff_client.get(path, params=params)
     assert response.status_code == 422
@@ -99,20 +99,20 @@ def test_bad_dates_are_a_vietnamese_422(staff_client: Any, path: str, params: di
 # --- suggestions ----------------------------------------------------------------------------------
 
 
-def test_suggestions_need_a_login(staff_client: Any) -> None:  # noqa: F811
+def test_suggestions_need_a_login(staff_client: Any) -> None:
     response = staff_client.get("/staff/api/suggestions", params={"q": "khai sinh"})
     assert response.status_code == 401
     assert response.json()["error"]
 
 
 @pytest.mark.parametrize("role", ["analyst"])
-def test_suggestions_are_refused_to_analysts(staff_client: Any, role: str) -> None:  # noqa: F811
+def test_suggestions_are_refused_to_analysts(staff_client: Any, role: str) -> None:
     login(staff_client, role)
     assert staff_client.get("/staff/api/suggestions", params={"q": "khai sinh"}).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["agent", "editor", "admin"])
-def test_suggestions_answer_agents_editors_and_admins(staff_client: Any, role: str) -> None:  # noqa: F811
+def test_suggestions_answer_agents_editors_and_admins(staff_client: Any, role: str) -> None:
     login(staff_client, role)
     response = staff_client.get("/staff/api/suggestions", params={"q": "dang ky khai sinh can giay to gi", "limit": 3})
     assert response.status_code == 200
@@ -140,7 +140,7 @@ def test_suggestions_answer_agents_editors_and_admins(staff_client: Any, role: s
         ({"q": "khai sinh", "limit": 21}, "phải từ 1 đến 20"),
     ],
 )
-def test_bad_suggestion_queries_are_a_vietnamese_422(staff_client: Any, params: dict[str, Any], words: str) -> None:  # noqa: F811
+def test_bad_suggestion_queries_are_a_vietnamese_422(staff_client: Any, params: dict[str, Any], words: str) -> None:
     login(staff_client, "agent")
     response = staff_client.get("/staff/api/suggestions", params=params)
     assert response.status_code == 422

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _clear_caches() -> None:
-    from knowledge import db
-    from knowledge.settings import get_settings
-
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
+from cli.stack import free_port as _closed_port  # nothing listens there
+from tests.staff.fixtures import clear_app_caches as _clear_caches
 
 
 @pytest.fixture

@@ -20,14 +20,7 @@ from tests.channels.fake_rasa import FakeRasa
 from tests.channels.fake_rasa import create_app as create_rasa_app
 from tests.fakes import zalo as fake_zalo
 from tests.fakes.zalo import FakeZalo, ThreadedServer
-
-
-def _clear_caches() -> None:
-    from knowledge import db
-    from knowledge.settings import get_settings
-
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
+from tests.staff.fixtures import clear_app_caches as _clear_caches
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.learning.runtime import _compare_command
+from api.learning.runtime import build_config
 from cli import train as training
-from cli.paths import ROOT, cache_dir, rasa_env
 from cli.stack import Stack
 from knowledge.db import Base, make_engine
 from knowledge.learning.models import RetrainJob, TrainedModel
-from knowledge.learning.retrain import RetrainConfig, RetrainService
+from knowledge.learning.retrain import RetrainService
 from knowledge.learning.training_file import add_example
 
 LEARNED = {
@@ -57,19 +56,7 @@ def test_retrain_scores_and_activates_on_the_running_rasa(
         assert add_example(learned, intent, text).added
     data_dir = tmp_path / "var"
     data_dir.mkdir()
-    config = RetrainConfig(
-        data_dir=data_dir,
-        learned_path=learned,
-        rasa_url=rasa_url,
-        cwd=ROOT,
-        env=rasa_env(),
-        train_command=training.train_command,
-        compare_command=_compare_command,
-        data_paths=lambda copy: training.training_data_paths(learned, copy),
-        base_hash=lambda: training.base_hash(learned),
-        write_pointer=lambda model, base: training.write_active_model(data_dir, model, base),
-        model_dirs=(cache_dir() / "models", original.parent),
-    )
+    config = build_config(data_dir=data_dir, learned=learned, rasa_url=rasa_url, extra_model_dirs=(original.parent,))
     service = RetrainService(config, factory)
     # A citizen in the middle of a conversation when the model changes (bot/model_swap.py).
     sender = "test-retrain-continuity"

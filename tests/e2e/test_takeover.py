@@ -12,7 +12,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ import pytest
 
 from cli.stack import Stack
 from knowledge.privacy import sender_hash
+from tests.channels.conftest import wait_for as wait_until
 from tests.fakes.zalo import FakeZalo, signed_event, text_event
 
 pytestmark = pytest.mark.e2e
@@ -27,16 +29,8 @@ pytestmark = pytest.mark.e2e
 ASK_FOR_A_PERSON = "cho tôi nói chuyện với cán bộ"
 BIRTH_QUESTION = "đăng ký khai sinh cần giấy tờ gì"
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+# The real stack answers more slowly than the in-process channel tests.
+wait_for = partial(wait_until, timeout=15.0)
 
 
 class StaffClient:

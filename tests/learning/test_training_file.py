@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from knowledge.learning import training_file
-from knowledge.learning.training_file import ExampleError, add_example, dedup_key, read_examples, render
+from knowledge.learning.training_file import ExampleError, add_example, read_examples, render
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,6 @@ import pytest
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 
 DATABASE = "tthc.sqlite3"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clear_app_caches() -> None:
@@ -76,13 +69,14 @@ def staff_client(seeded_staff_database: Path, tmp_path: Path, monkeypatch: pytes
     from fastapi.testclient import TestClient
 
     from api.main import create_app
+    from cli.stack import free_port  # nothing listens there: Rasa and the actions are "down"
 
     data_dir = tmp_path / "staff-data"
     data_dir.mkdir()
     shutil.copyfile(seeded_staff_database, data_dir / DATABASE)
     monkeypatch.setenv("TTHC_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{_closed_port()}")
-    monkeypatch.setenv("TTHC_ACTION_SERVER_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("TTHC_ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")
     # Never the repository's data/nlu/learned.yml (tests that need the file set their own).
     monkeypatch.setenv("TTHC_LEARNED_NLU_PATH", str(tmp_path / "learned.yml"))
     clear_app_caches()

@@ -14,14 +14,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.db import Base
+from knowledge.db import Base, utcnow
 
 INBOUND_STATUSES = ("received", "processing", "processed", "failed")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class ZaloInboundEvent(Base):
