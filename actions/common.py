@@ -46,7 +46,12 @@ def intent_button(title: str, intent: str, entities: dict[str, Any] | None = Non
 
 
 def channel_of(sender_id: str) -> str:
-    """Channels prefix their conversation ids ("web-…", "zalo-…")."""
+    """The channel of a conversation, from its id's prefix ("web-…", "zalo-…").
+
+    The prefix can be trusted: the bridge gives Rasa only ids of the channel that received the
+    message (the web API takes only "web-…", the Zalo webhook builds "zalo-<user id>" from the
+    signed event; api/chat/service.check_sender). The console refuses to answer a request whose
+    stored channel and id disagree, so an id of no known channel gets no reply through any."""
     prefix = sender_id.split("-", 1)[0].lower()
     return prefix if prefix in {"web", "zalo"} else "web"
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from knowledge.db import get_engine
@@ -15,9 +17,19 @@ router = APIRouter(prefix="/api", tags=["health"])
 CHECK_TIMEOUT = 3.0
 
 
-async def _http_ok(client: httpx.AsyncClient, url: str) -> bool:
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    components: dict[str, Literal["up", "down"]] = Field(description="rasa, action_server, database")
+    down: list[str] = Field(description="Thành phần đang ngừng (rỗng khi mọi thứ chạy)")
+
+
+def _rasa_params(token: str | None) -> dict[str, str] | None:
+    return {"token": token} if token else None
+
+
+async def _http_ok(client: httpx.AsyncClient, url: str, params: dict[str, str] | None = None) -> bool:
     try:
-        response = await client.get(url, timeout=CHECK_TIMEOUT)
+        response = await client.get(url, params=params, timeout=CHECK_TIMEOUT)
         return response.status_code == 200
     except httpx.HTTPError:
         return False
@@ -32,11 +44,17 @@ def _database_ok() -> bool:
         return False
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "Có thành phần đang ngừng (xem `down`)"}},
+)
 async def health(request: Request) -> JSONResponse:
     settings, client = request.app.state.settings, request.app.state.http
     rasa, actions, database = await asyncio.gather(
-        _http_ok(client, f"{settings.rasa_url}/status"),
+        # /status is behind Rasa's API token (a 401 would read as "down"); / answers without a
+        # model, so it would call a half-started Rasa healthy.
+        _http_ok(client, f"{settings.rasa_url}/status", _rasa_params(settings.rasa_token)),
         _http_ok(client, f"{settings.action_server_url}/health"),
         asyncio.to_thread(_database_ok),
     )

@@ -22,6 +22,7 @@ from api.learning.routes import router as learning_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.learning import runtime as learning_runtime
+from api.security import install_security
 from api.staff.routes import router as staff_router
 from api.staff.security import install_staff_handlers
 from api.suggestions.routes import router as suggestions_router
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_staff_handlers(app)
     install_cors(app)
+    install_security(app, settings)  # last: its proxy middleware must run first
     app.include_router(chat_router)
     app.include_router(widget_router)
     app.include_router(zalo_router)

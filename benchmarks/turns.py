@@ -181,6 +181,8 @@ def main() -> None:
         data_dir = Path(tmp)
         stack = private_stack(data_dir, model)
         config = stack.config
+        # Every request comes from 127.0.0.1: the per-client chat limit would measure itself.
+        config.extra_env["TTHC_CHAT_RATE_LIMIT"] = "1000000/minute"
         stock = StockBot(stock_project, stock_model, free_port(), data_dir / "stock-rasa.log")
         try:
             stack.start()
@@ -193,7 +195,7 @@ def main() -> None:
             series = {
                 "assistant  POST /api/chat": (
                     f"{config.api_url}/api/chat",
-                    lambda i: {"sender": f"bench-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
+                    lambda i: {"sender": f"web-bench-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
                 ),
                 "stock init POST /webhooks/rest": (
                     f"{stock.url}/webhooks/rest/webhook",
@@ -204,10 +206,11 @@ def main() -> None:
                 series.update({
                     "assistant  rasa /webhooks/rest": (
                         f"{config.rasa_url}/webhooks/rest/webhook",
-                        lambda i: {"sender": f"direct-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
+                        lambda i: {"sender": f"web-direct-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
                     ),
                     "assistant  rasa /model/parse": (
-                        f"{config.rasa_url}/model/parse", lambda i: {"text": QUESTIONS[i % len(QUESTIONS)]},
+                        f"{config.rasa_url}/model/parse?token={config.rasa_token}",
+                        lambda i: {"text": QUESTIONS[i % len(QUESTIONS)]},
                     ),
                     "stock init /model/parse": (
                         f"{stock.url}/model/parse", lambda i: {"text": STOCK_MESSAGES[i % len(STOCK_MESSAGES)]},

@@ -6,6 +6,7 @@ Used by ``make run`` (logs shown with a prefix) and by the end-to-end tests (log
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,8 +20,32 @@ from typing import IO
 import httpx
 
 from cli.paths import ROOT, rasa_env, rasa_venv
+from knowledge.settings import get_settings
 
 COLOURS = {"rasa": "35", "actions": "33", "api": "36"}
+
+# Rasa reads its HTTP API token only from `--auth-token`. Appending it inside the process keeps the
+# secret out of the process table (/proc/<pid>/cmdline is readable by every local user; the
+# environment is not).
+_RASA_MAIN = (
+    "import os, sys; from rasa.__main__ import main; "
+    "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', os.environ['TTHC_RASA_TOKEN']]; sys.exit(main())"
+)
+# Rasa expands an unquoted ${VAR} in endpoints.yml, so the action token is not written to disk either.
+_ENDPOINTS = 'action_endpoint:\n  url: "{url}/webhook"\n  token: ${{TTHC_ACTION_TOKEN}}\n'
+
+
+def _configured_or_random(value: str | None) -> str:
+    """The operator's token, else a fresh one for this stack (every process gets it from us)."""
+    return value or secrets.token_urlsafe(32)
+
+
+def _rasa_token() -> str:
+    return _configured_or_random(get_settings().rasa_token)
+
+
+def _action_token() -> str:
+    return _configured_or_random(get_settings().action_token)
 
 
 @dataclass
@@ -33,6 +58,10 @@ class StackConfig:
     host: str = "127.0.0.1"
     echo: bool = True  # print each process's output with a prefix
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Rasa's HTTP API token and the secret Rasa sends to the action server: TTHC_RASA_TOKEN /
+    # TTHC_ACTION_TOKEN when set, else random for this stack (restarting one process keeps them).
+    rasa_token: str = field(default_factory=_rasa_token, repr=False)
+    action_token: str = field(default_factory=_action_token, repr=False)
 
     @property
     def api_url(self) -> str:
@@ -46,6 +75,14 @@ class StackConfig:
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
 
+    @property
+    def rasa_params(self) -> dict[str, str]:
+        """Query parameters of a call to Rasa's HTTP API (all but the REST channel need them)."""
+        return {"token": self.rasa_token}
+
+    def secrets_env(self) -> dict[str, str]:
+        return {"TTHC_RASA_TOKEN": self.rasa_token, "TTHC_ACTION_TOKEN": self.action_token}
+
     def app_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -55,6 +92,7 @@ class StackConfig:
             PYTHONPATH=str(ROOT),
         )
         env.update(self.extra_env)
+        env.update(self.secrets_env())
         return env
 
 
@@ -75,27 +113,35 @@ class Stack:
     def _commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
         cfg = self.config
         endpoints = cfg.data_dir / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "{cfg.action_url}/webhook"\n')
+        endpoints.write_text(_ENDPOINTS.format(url=cfg.action_url))
         rasa_environment = rasa_env()
         rasa_environment.update(cfg.extra_env)
+        rasa_environment.update(cfg.secrets_env())
         python = sys.executable
         return {
             "rasa": (
                 [
-                    str(rasa_venv() / "bin" / "rasa"), "run", "--enable-api",
+                    str(rasa_venv() / "bin" / "python"), "-c", _RASA_MAIN, "run", "--enable-api",
                     "--model", str(cfg.model), "--port", str(cfg.rasa_port), "--interface", cfg.host,
                     "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
                 ],
                 rasa_environment,
             ),
             "actions": (
-                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(cfg.action_port)],
+                [
+                    python, "-m", "cli.action_server", "--actions", "actions",
+                    "--host", cfg.host, "--port", str(cfg.action_port),
+                ],
                 cfg.app_env(),
             ),
             "api": (
                 [
                     python, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port),
                     "--no-access-log",
+                    # The app believes X-Forwarded-For only from TTHC_TRUSTED_PROXIES
+                    # (api/security/proxies.py); uvicorn's own handling, on by default for
+                    # 127.0.0.1, would rewrite the address before the app can judge it.
+                    "--no-proxy-headers",
                 ],
                 cfg.app_env(),
             ),
@@ -131,7 +177,7 @@ class Stack:
     def health_urls(self) -> dict[str, str]:
         cfg = self.config
         return {
-            "rasa": f"{cfg.rasa_url}/status",
+            "rasa": f"{cfg.rasa_url}/status?token={cfg.rasa_token}",
             "actions": f"{cfg.action_url}/health",
             "api": f"{cfg.api_url}/api/health",
         }

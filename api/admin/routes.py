@@ -23,6 +23,7 @@ from api.staff.templating import render
 from knowledge.centres import service as centres
 from knowledge.db import get_session
 from knowledge.importer import staging
+from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import STATUS_LABELS
 from knowledge.procedures import history
@@ -312,7 +313,7 @@ def _import_page(
 ) -> HTMLResponse:
     return _page(
         request, "import_upload.html", user, status_code=status_code, error=error,
-        max_mb=staging.MAX_UPLOAD_BYTES // (1024 * 1024), **context,
+        max_mb=staging.MAX_UPLOAD_BYTES // (1024 * 1024), max_rows=grouped(MAX_ROWS), **context,
     )
 
 
@@ -338,7 +339,7 @@ def import_upload(
         staged = staging.stage_upload(
             session, file.file, file.filename, actor=user, options=options, max_bytes=staging.MAX_UPLOAD_BYTES
         )
-    except staging.UploadTooLargeError as exc:
+    except ImportLimitError as exc:  # too big, too many rows, a zip bomb… (knowledge/importer/limits.py)
         session.rollback()
         return _import_page(request, user, status_code=413, error=str(exc), options=options)
     except ImportFileError as exc:

@@ -23,7 +23,10 @@ SessionDep = Annotated[Session, Depends(get_session)]
 FromDay = Annotated[str | None, Query(alias="from", max_length=10, description="Từ ngày (NNNN-TT-NN)")]
 ToDay = Annotated[str | None, Query(alias="to", max_length=10, description="Đến ngày (NNNN-TT-NN)")]
 Channel = Annotated[str | None, Query(max_length=16, description="Kênh: web, zalo")]
-Unit = Annotated[str | None, Query(max_length=255, description="Đơn vị (xã, phường)")]
+Unit = Annotated[
+    str | None,
+    Query(max_length=32, description="Mã đơn vị hành chính hiện hành (xã, phường, tỉnh), ví dụ 26743"),
+]
 
 
 def _filters(start: str | None, end: str | None, channel: str | None, unit: str | None) -> Filters:

@@ -1,18 +1,50 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 MAX_MESSAGE_CHARS = 2000
 MAX_UNIT_CHARS = 120
+
+# Conversation ids say which channel they belong to: "web-…" for the widget (which makes
+# "web-<uuid>"), "zalo-<user id>" built by the Zalo webhook from the signed event. The web API
+# accepts and addresses only web ids, so no web request can reach another channel's conversation.
+WEB_SENDER_PREFIX = "web-"
+WEB_SENDER_PATTERN = r"^web-[A-Za-z0-9_.:\-]+$"
+MAX_SENDER_CHARS = 128
+_WEB_SENDER = re.compile(WEB_SENDER_PATTERN)
+
+
+def _web_sender(value: str) -> str:
+    # A validator rather than ``pattern=`` so that the 422 says why in Vietnamese; the pattern is
+    # still published in the OpenAPI schema (json_schema_extra).
+    if not _WEB_SENDER.fullmatch(value):
+        raise ValueError(
+            "Mã hội thoại không hợp lệ: khung chat trên trang web dùng mã dạng web-… "
+            "(chữ, số và các dấu _ . : -)"
+        )
+    return value
+
+
+WEB_SENDER_DESCRIPTION = "The web conversation id: web- then letters, digits, _ . : - (the widget makes web-<uuid>)"
+WebSender = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_SENDER_CHARS,
+        json_schema_extra={"pattern": WEB_SENDER_PATTERN},
+        description=WEB_SENDER_DESCRIPTION,
+    ),
+    AfterValidator(_web_sender),
+]
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sender: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$",
-                        description="Opaque conversation id chosen by the channel (letters, digits, _ . : -)")
+    sender: WebSender
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="What the citizen wrote")
     unit: str | None = Field(
         default=None, max_length=MAX_UNIT_CHARS, description="The unit whose site embeds the widget (its data-unit)"

@@ -83,9 +83,10 @@ async def stream_handoffs(
 @router.get("/staff/api/handoffs/{request_id}", responses={404: {"description": "No such request"}})
 async def get_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
     """The request, the conversation with the assistant before it was taken (Rasa's tracker), and
-    everything said since (citizen, officer, changes of status)."""
+    everything said since (citizen, officer, changes of status). Any officer may read it; reading a
+    conversation another officer took is written to the audit log (``handoff.read``)."""
     try:
-        return await service.conversation(request.app, request_id, user.username)
+        return await service.conversation(request.app, request_id, user)
     except HandoffError as error:
         return refused(error)
 

@@ -6,6 +6,16 @@ when an officer takes the conversation, ``resume`` when it is handed back, the o
 bot events marked ``{"agent": true}`` so the widget's history shows them after a reload), the Zalo
 worker is woken and the live streams of this process are woken. If Rasa cannot be reached the
 change stands: the bridge routes by the database, not by Rasa's pause.
+
+Replies go out through the channel stored on the request by the channel that received the
+citizen's message, never one guessed from the conversation id; a request whose stored channel and
+conversation id disagree is refused (logged, nothing sent), a defence in depth behind the bridge's
+own check (``api.chat.service.check_sender``).
+
+Any officer may read any conversation (supervision, a shift hand-over), but only the officer who
+took it may reply or hand it back; reading a conversation another officer took is written to the
+audit log (``handoff.read``), and the live stream does not carry the words of such conversations to
+the other officers (they open it, which is audited).
 """
 
 from __future__ import annotations
@@ -25,13 +35,13 @@ from api.channels.zalo import outbox
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.service import SENDER_PREFIX, get_channel
 from api.chat.schemas import BotMessage
-from api.chat.service import append_tracker_events, tracker_events
+from api.chat.service import append_tracker_events, channel_of_sender, sender_tag, tracker_events
 from api.console.live import LiveEvent, get_hub
 from api.widget.routes import MASKED_SLOTS, history_from_events
 from knowledge.db import session_scope
 from knowledge.handoff import service as handoff
 from knowledge.handoff.models import HandoffMessage, HandoffRequest, utcnow
-from knowledge.handoff.service import Agent
+from knowledge.handoff.service import Agent, HandoffError
 from knowledge.privacy import sender_hash
 from knowledge.procedures.models import Procedure
 
@@ -94,17 +104,22 @@ def request_view(
     }
 
 
-def message_view(message: HandoffMessage) -> dict[str, Any]:
+def message_view(message: HandoffMessage, *, withhold_text: bool = False) -> dict[str, Any]:
     return {
         "id": message.id,
         "request_id": message.request_id,
         "author": message.author,
         "kind": message.kind,
-        "text": message.text,
+        "text": None if withhold_text else message.text,
         "agent": message.agent_name,
         "agent_username": message.agent_username,
         "created_at": iso(message.created_at),
     }
+
+
+def _taken_by_other(request: HandoffRequest, viewer: str) -> bool:
+    """Whether ``request`` was taken by an officer other than ``viewer`` (still, or before it closed)."""
+    return request.taken_by is not None and request.taken_by != viewer
 
 
 def _view(session: Session, request: HandoffRequest, viewer: str) -> dict[str, Any]:
@@ -134,8 +149,14 @@ def console_events(cursor: int, viewer: str) -> list[LiveEvent]:
         for message, request in rows:
             if request.id not in views:
                 views[request.id] = request_view(request, viewer, names, handoff.agent_name_of(session, request))
+            # The words of a conversation another officer took are read by opening it (audited).
+            withhold = message.kind == "message" and _taken_by_other(request, viewer)
             events.append(
-                LiveEvent(id=message.id, name="handoff", data={"message": message_view(message), "request": views[request.id]})
+                LiveEvent(
+                    id=message.id,
+                    name="handoff",
+                    data={"message": message_view(message, withhold_text=withhold), "request": views[request.id]},
+                )
             )
         return events
 
@@ -162,13 +183,29 @@ def _zalo_text(message: HandoffMessage) -> str:
     return message.text
 
 
-def _enqueue_for_zalo(session: Session, request: HandoffRequest, message: HandoffMessage, text_limit: int) -> bool:
-    if not request.sender_id.startswith(SENDER_PREFIX):
-        return False
+MISROUTED = (
+    "Không gửi được tin trong cuộc trò chuyện này: kênh đã lưu của yêu cầu không khớp với mã hội thoại. "
+    "Sự việc đã được ghi lại; anh/chị vui lòng báo quản trị viên."
+)
+
+
+def reply_channel(request: HandoffRequest) -> str | None:
+    """The channel to answer through: the one stored on the request by the channel that received
+    the citizen's message. None (logged) when the conversation id is not one of that channel's:
+    such a request is never answered."""
+    if request.channel in CHANNEL_LABELS and channel_of_sender(request.sender_id) == request.channel:
+        return request.channel
+    logger.error(
+        "handoff request %d: stored channel %r disagrees with its conversation id (sender %s); nothing sent",
+        request.id, request.channel[:16], sender_tag(request.sender_id),
+    )
+    return None
+
+
+def _enqueue_for_zalo(session: Session, request: HandoffRequest, message: HandoffMessage, text_limit: int) -> None:
     user_id = request.sender_id[len(SENDER_PREFIX) :]
     messages = to_zalo_messages(BotMessage(text=_zalo_text(message)), text_limit=text_limit)
     outbox.enqueue(session, user_id, sender_hash(request.sender_id), messages)
-    return True
 
 
 def _bot_event(delivery: Delivery) -> dict[str, Any]:
@@ -202,7 +239,13 @@ def _zalo_text_limit(app: FastAPI) -> int:
 def _deliver_in_session(
     session: Session, request: HandoffRequest, message: HandoffMessage, text_limit: int, *before: dict[str, Any]
 ) -> tuple[Delivery, bool]:
-    to_zalo = _enqueue_for_zalo(session, request, message, text_limit)
+    """What to tell the citizen, through the request's stored channel; refuses a misrouted request."""
+    channel = reply_channel(request)
+    if channel is None:
+        raise HandoffError("conflict", MISROUTED)
+    to_zalo = channel == "zalo"
+    if to_zalo:
+        _enqueue_for_zalo(session, request, message, text_limit)
     delivery = Delivery(request.sender_id, message.id, message.kind, message.text, message.agent_name, before)
     return delivery, to_zalo
 
@@ -212,6 +255,8 @@ async def take(app: FastAPI, request_id: int, agent: Agent) -> dict[str, Any]:
 
     def work() -> tuple[Delivery, bool, dict[str, Any]]:
         with session_scope() as session:
+            if reply_channel(handoff.get_request(session, request_id)) is None:
+                raise HandoffError("conflict", MISROUTED)
             message = handoff.take(session, request_id, agent)
             request = handoff.get_request(session, request_id)
             delivery, to_zalo = _deliver_in_session(session, request, message, text_limit, {"event": "pause"})
@@ -241,16 +286,18 @@ async def hand_back(app: FastAPI, request_id: int, agent: Agent, *, override: bo
     text_limit = _zalo_text_limit(app)
     hotline = app.state.settings.hotline
 
-    def work() -> tuple[Delivery, bool, dict[str, Any]]:
+    def work() -> tuple[Delivery | None, bool, dict[str, Any]]:
         with session_scope() as session:
             message, _was_taken = handoff.hand_back(session, request_id, agent, hotline=hotline, override=override)
             request = handoff.get_request(session, request_id)
+            if reply_channel(request) is None:  # closed (the queue must not keep it), but nobody is told
+                return None, False, _view(session, request, agent.username)
             # "resume" even for a request nobody took: harmless, and it lifts a pause left behind.
             delivery, to_zalo = _deliver_in_session(session, request, message, text_limit, {"event": "resume"})
             return delivery, to_zalo, _view(session, request, agent.username)
 
     delivery, to_zalo, view = await asyncio.to_thread(work)
-    synced = await _carry_out(app, delivery, to_zalo)
+    synced = await _carry_out(app, delivery, to_zalo) if delivery is not None else False
     return {"request": view, "assistant_resumed": synced}
 
 
@@ -293,12 +340,29 @@ def last_questions(events: list[dict[str, Any]], until: float | None) -> list[st
     return questions
 
 
-async def conversation(app: FastAPI, request_id: int, viewer: str) -> dict[str, Any]:
+def _audit_read(session: Session, request: HandoffRequest, viewer: Agent) -> None:
+    """A conversation another officer took is open to every officer (supervision, shift hand-over);
+    each reading is on the record: who read whose conversation, and when."""
+    from knowledge.audit.service import record
+
+    record(
+        session,
+        actor=viewer,
+        action="handoff.read",
+        entity_type="handoff_request",
+        entity_id=str(request.id),
+        after={"status": request.status, "taken_by": request.taken_by},
+    )
+
+
+async def conversation(app: FastAPI, request_id: int, viewer: Agent) -> dict[str, Any]:
     def work() -> tuple[str, float | None, dict[str, Any], list[dict[str, Any]]]:
         with session_scope() as session:
             request = handoff.get_request(session, request_id)
+            if _taken_by_other(request, viewer.username):
+                _audit_read(session, request, viewer)
             lines = [message_view(m) for m in handoff.transcript(session, request_id)]
-            return request.sender_id, _timestamp(request.taken_at), _view(session, request, viewer), lines
+            return request.sender_id, _timestamp(request.taken_at), _view(session, request, viewer.username), lines
 
     sender, taken_at, view, lines = await asyncio.to_thread(work)
     state = app.state

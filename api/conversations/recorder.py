@@ -3,6 +3,8 @@ analytics and the learning inbox see every conversation whatever its channel.
 
 What the assistant understood (intent, confidence, the procedure in context) is read from Rasa's
 tracker after the reply, off the reply's path: the citizen never waits for the bookkeeping.
+The page's unit (the widget's free-text data-unit) is kept only as the official code it names
+without doubt (knowledge/conversations/units.py), so nobody can invent units in the analytics.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.datastructures import State
 
 from api.chat.service import fetch_tracker
 from knowledge.conversations.service import record_turn
+from knowledge.conversations.units import official_unit_code
 from knowledge.db import session_scope
 
 
@@ -52,7 +55,8 @@ async def record_bot_turn(state: State, *, sender: str, channel: str, text: str,
         with session_scope() as session:
             record_turn(
                 session, sender=sender, channel=channel, text=text, intent=intent, confidence=confidence,
-                procedure_code=code, unit=unit, understood=understanding is not None,
+                procedure_code=code, unit_code=official_unit_code(session, unit),
+                understood=understanding is not None,
             )
 
     await asyncio.to_thread(write)
@@ -62,6 +66,6 @@ def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None 
     """A message an officer answered (the conversation was taken): counted, never reviewed."""
     with session_scope() as session:
         record_turn(
-            session, sender=sender, channel=channel, text=text, intent=None, confidence=None, unit=unit,
-            handled_by="agent",
+            session, sender=sender, channel=channel, text=text, intent=None, confidence=None,
+            unit_code=official_unit_code(session, unit), handled_by="agent",
         )

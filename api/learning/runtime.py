@@ -22,6 +22,7 @@ def build_config(
     data_dir: Path | None = None,
     learned: Path | None = None,
     rasa_url: str | None = None,
+    rasa_token: str | None = None,
     extra_model_dirs: tuple[Path, ...] = (),
 ) -> RetrainConfig:
     """The real retrain (``rasa train``, ``evaluation.compare``, the active-model pointer) for this
@@ -33,6 +34,7 @@ def build_config(
         data_dir=data_dir,
         learned_path=learned,
         rasa_url=rasa_url or settings.rasa_url,
+        rasa_token=rasa_token or settings.rasa_token,
         cwd=ROOT,
         env=rasa_env(),
         train_command=training.train_command,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from api.security.proxies import client_address
 from api.staff.security import (
     SESSION_COOKIE,
     Role,
@@ -102,7 +103,7 @@ async def login(
             request, next_url=target, username=username, status_code=400,
             error="Hãy nhập tên đăng nhập và mật khẩu.",
         )
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)  # resolved through trusted proxies only (api/security/proxies.py)
     throttle: LoginThrottle = request.app.state.login_throttle  # one per app (api/main.py)
     decision = throttle.check(username, address)
     if not decision.allowed:

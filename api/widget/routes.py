@@ -5,8 +5,8 @@ A site embeds the assistant with one tag (the script finds the API from its own 
     <script src="https://HOST/widget.js" data-title="Trợ lý thủ tục hành chính"
             data-unit="Phường Bến Thành" data-color="#b3261e" defer></script>
 
-``GET /api/chat/history`` reads the conversation back from Rasa's HTTP API (Rasa runs with
-``--enable-api``) so that a reloaded page shows what was said. It never fails with a 500: when Rasa
+``GET /api/chat/history`` reads the conversation back from Rasa's tracker (through
+``api.chat.service.fetch_tracker``) so that a reloaded page shows what was said. It never fails with a 500: when Rasa
 cannot be reached it answers 200 with no messages and ``available: false``.
 """
 
@@ -18,14 +18,13 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.chat.schemas import ChatRequest, HandoffInfo
-from api.chat.service import handoff_info, sender_tag
+from api.chat.schemas import WEB_SENDER_DESCRIPTION, WEB_SENDER_PATTERN, HandoffInfo, WebSender
+from api.chat.service import fetch_tracker, handoff_info, sender_tag
 from api.console.live import (
     MAX_STREAM_SECONDS,
     LiveEvent,
@@ -35,6 +34,7 @@ from api.console.live import (
     resume_cursor,
     sse_response,
 )
+from api.errors import error_responses
 from knowledge.db import session_scope
 from knowledge.handoff import service as handoff_service
 
@@ -42,25 +42,19 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HISTORY_LIMIT = 200  # most recent messages returned
-HISTORY_TIMEOUT_SECONDS = 5.0
-# Only the widget's own conversation ids ("web-" + a random UUID) can be read back. Other channels'
-# ids are not secrets (a Zalo conversation id is the user's Zalo id), so their history is not served.
+# Both endpoints take only web conversation ids (WebSender: any other channel's id is a 422), and
+# read back only the widget's own ones ("web-" + a random UUID, 403 otherwise): an id that can be
+# guessed is no key to a conversation.
 WEB_SENDER = re.compile(r"^web-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MASKED = "••••"
 MASKED_SLOTS = frozenset({"phone_last4"})  # answers to these questions are not shown again
 
 
-def _sender_constraint(name: str) -> Any:
-    """The constraint ChatRequest puts on ``sender``, so both endpoints accept the same ids."""
-    for item in ChatRequest.model_fields["sender"].metadata:
-        value = getattr(item, name, None)
-        if value is not None:
-            return value
-    raise RuntimeError(f"ChatRequest.sender has no {name} constraint")
-
-
-SENDER_PATTERN: str = _sender_constraint("pattern")
-SENDER_MAX_LENGTH: int = _sender_constraint("max_length")
+# The sender query parameter of both endpoints: a web conversation id, refused with a Vietnamese
+# 422 otherwise (the validator of WebSender); the pattern is published in the OpenAPI schema.
+SenderQuery = Annotated[
+    WebSender, Query(description=WEB_SENDER_DESCRIPTION, json_schema_extra={"pattern": WEB_SENDER_PATTERN})
+]
 
 router = APIRouter(tags=["widget"])
 
@@ -180,11 +174,11 @@ def history_from_events(events: Any, limit: int = HISTORY_LIMIT) -> list[dict[st
     "/api/chat/history",
     response_model=HistoryResponse,
     response_model_exclude_none=True,
-    responses={403: {"description": "Not a web widget conversation id"}},
+    responses=error_responses(403, s403="Không phải mã hội thoại của khung chat trên web (web-<UUID>)"),
 )
 async def history(
     request: Request,
-    sender: Annotated[str, Query(min_length=1, max_length=SENDER_MAX_LENGTH, pattern=SENDER_PATTERN)],
+    sender: SenderQuery,
 ) -> HistoryResponse | JSONResponse:
     """The conversation so far (user and bot messages), for the web widget to re-render on load."""
     if not WEB_SENDER.match(sender):
@@ -195,17 +189,13 @@ async def history(
     state = request.app.state
     settings, client = state.settings, state.http
     handoff = await _handoff_info_or_none(sender)  # read first: a later officer line is in both, the widget dedups
-    url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
     try:
-        response = await client.get(
-            url,
-            params={"include_events": "AFTER_RESTART"},
-            timeout=min(HISTORY_TIMEOUT_SECONDS, settings.rasa_timeout_seconds),
-        )
-        response.raise_for_status()
-        messages = history_from_events(response.json().get("events"))
+        tracker = await fetch_tracker(settings, client, sender)
+        messages = history_from_events(tracker.get("events")) if tracker is not None else None
     except Exception as exc:  # noqa: BLE001 - the history is a nicety: never a 500 for it
         logger.warning("history unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
+        messages = None
+    if messages is None:
         return HistoryResponse(sender=sender, available=False, messages=[], handoff=handoff)
     return HistoryResponse(
         sender=sender, available=True, messages=[HistoryMessage.model_validate(m) for m in messages], handoff=handoff
@@ -253,12 +243,12 @@ def _start_cursor(sender: str) -> int:
     response_model=None,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
-        403: {"description": "Not a web widget conversation id"},
+        **error_responses(403, s403="Không phải mã hội thoại của khung chat trên web (web-<UUID>)"),
     },
 )
 async def events(
     request: Request,
-    sender: Annotated[str, Query(min_length=1, max_length=SENDER_MAX_LENGTH, pattern=SENDER_PATTERN)],
+    sender: SenderQuery,
     after: Annotated[int | None, Query(ge=0, description="Last event id already shown")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse | JSONResponse:

@@ -4,6 +4,11 @@ One long table (section, key, label, metric, value) rather than one file per tab
 single sheet, filters and pivots in Excel, and keeps its shape when sections grow. UTF-8 with a
 byte-order mark, because Excel otherwise reads Vietnamese as Windows-1252. Numbers are plain
 (dot decimal, rates as fractions) so they stay machine-readable.
+
+Every cell is made safe for spreadsheets before it is written (OWASP "CSV injection"): a cell
+that a spreadsheet would read as a formula (starting, after any spaces, with = + - @ or a tab or
+carriage return) gets a leading apostrophe, so it is shown as text and never computed. Labels
+come from the store, but some of them (unit names, procedure names) were typed by people.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import asdict
 from knowledge.analytics.service import AnalyticsReport, GroupStats
 
 BOM = "\ufeff"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = ("Mục", "Khóa", "Tên", "Chỉ số", "Giá trị")
 
 TOTAL_LABELS = {
@@ -57,12 +63,17 @@ def _value(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as text a spreadsheet shows and never evaluates."""
+    return "'" + cell if cell.lstrip(" ").startswith(FORMULA_TRIGGERS) else cell
+
+
 def rows(report: AnalyticsReport) -> Iterator[tuple[str, str, str, str, str]]:
     period = f"{report.start} – {report.end}"
     yield ("Phạm vi", "from", "Từ ngày", "", report.start)
     yield ("Phạm vi", "to", "Đến ngày", "", report.end)
     yield ("Phạm vi", "channel", "Kênh", "", report.channel or "Tất cả")
-    yield ("Phạm vi", "unit", "Đơn vị", "", report.unit or "Tất cả")
+    yield ("Phạm vi", "unit", "Đơn vị", "", report.unit_label or report.unit or "Tất cả")
     for key, value in asdict(report.totals).items():
         yield ("Tổng quan", key, period, TOTAL_LABELS[key], _value(value))
     for day in report.days:
@@ -89,7 +100,7 @@ def to_csv(report: AnalyticsReport) -> str:
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180, as Excel writes it
     writer.writerow(HEADER)
-    writer.writerows(rows(report))
+    writer.writerows(tuple(spreadsheet_safe(cell) for cell in row) for row in rows(report))
     return buffer.getvalue()
 
 

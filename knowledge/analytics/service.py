@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -27,12 +28,16 @@ from knowledge.handoff.models import HandoffRequest
 from knowledge.privacy import sender_hash
 from knowledge.procedures.models import Procedure
 from knowledge.ratings.models import Rating
+from knowledge.units.models import AdministrativeUnit
 
 VIETNAM_OFFSET = dt.timedelta(hours=7)  # Vietnam has kept UTC+7, without daylight saving, since 1975
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 TOP = 10
+# Units are official codes (knowledge/conversations/units.py); messages without one are grouped
+# under this key, which no code can equal.
 UNKNOWN_UNIT = "Chưa rõ đơn vị"
+_UNIT_CODE = re.compile(r"[0-9]{2,8}")
 _BATCH = 5_000
 
 CHANNEL_LABELS = {"web": "Trang web", "zalo": "Zalo"}
@@ -76,7 +81,7 @@ class Filters:
     start: dt.date  # Vietnam days, both included
     end: dt.date
     channel: str | None = None
-    unit: str | None = None
+    unit: str | None = None  # an official unit code, or UNKNOWN_UNIT
 
     @property
     def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -106,7 +111,8 @@ def parse_filters(
     *,
     today: dt.date | None = None,
 ) -> Filters:
-    """Filters from the page's query string: ISO dates, the last 30 days by default."""
+    """Filters from the page's query string: ISO dates, the last 30 days by default; the unit
+    by its official code."""
     today = today or vietnam_today()
     end_day = _parse_day("to", end) or today
     start_day = _parse_day("from", start) or end_day - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -114,7 +120,10 @@ def parse_filters(
         raise InvalidRange("from", "ngày bắt đầu phải trước hoặc bằng ngày kết thúc")
     if (end_day - start_day).days + 1 > MAX_DAYS:
         raise InvalidRange("from", f"khoảng thời gian dài tối đa {MAX_DAYS} ngày")
-    return Filters(start_day, end_day, (channel or "").strip() or None, (unit or "").strip() or None)
+    unit_code = (unit or "").strip() or None
+    if unit_code is not None and unit_code != UNKNOWN_UNIT and not _UNIT_CODE.fullmatch(unit_code):
+        raise InvalidRange("unit", "đơn vị phải là mã đơn vị hành chính (chữ số, ví dụ 26743)")
+    return Filters(start_day, end_day, (channel or "").strip() or None, unit_code)
 
 
 def _parse_day(field_name: str, value: str | None) -> dt.date | None:
@@ -182,7 +191,8 @@ class AnalyticsReport:
     start: str
     end: str
     channel: str | None
-    unit: str | None
+    unit: str | None  # the filter's unit code
+    unit_label: str | None  # its official name
     totals: Totals
     days: list[DayStats]
     top_procedures: list[Ranked]
@@ -191,7 +201,8 @@ class AnalyticsReport:
     channels: list[GroupStats]
     units: list[GroupStats]
     available_channels: list[str] = field(default_factory=list)
-    available_units: list[str] = field(default_factory=list)
+    available_units: list[str] = field(default_factory=list)  # codes, in the order of their names
+    unit_labels: dict[str, str] = field(default_factory=dict)  # code -> official name, for every code shown
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -245,14 +256,15 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
     one Vietnam day: the assistant has no session boundary, and "how many people asked that day"
     is what an office plans its staff for.
     Handoff requests and ratings carry no unit, so the unit filter and breakdown give them the
-    unit of the sender's messages in the range.
+    unit of the sender's messages in the range. Units are grouped by code and shown by the
+    official name the store gives that code.
     """
     since, until = filters.utc_bounds
     turn_stmt = select(
         ConversationTurn.at,
         ConversationTurn.sender_hash,
         ConversationTurn.channel,
-        ConversationTurn.unit,
+        ConversationTurn.unit_code,
         ConversationTurn.intent,
         ConversationTurn.procedure_code,
         ConversationTurn.fallback,
@@ -321,11 +333,13 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
             select(Procedure.code, Procedure.name).where(Procedure.code.in_([code for code, _ in top_procedures]))
         ).all()
     )
+    unit_labels = unit_names(session, seen_units | set(by_unit) | ({filters.unit} if filters.unit else set()))
     return AnalyticsReport(
         start=filters.start.isoformat(),
         end=filters.end.isoformat(),
         channel=filters.channel,
         unit=filters.unit,
+        unit_label=unit_labels.get(filters.unit) if filters.unit else None,
         totals=totals,
         days=list(days.values()),
         top_procedures=[
@@ -338,10 +352,32 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
         ],
         rating_distribution=distribution,
         channels=[g.stats(k, CHANNEL_LABELS.get(k, k)) for k, g in sorted(by_channel.items())],
-        units=[g.stats(k, k) for k, g in sorted(by_unit.items(), key=lambda kv: (-kv[1].messages, kv[0]))],
+        units=[
+            g.stats(k, unit_labels[k]) for k, g in sorted(by_unit.items(), key=lambda kv: (-kv[1].messages, kv[0]))
+        ],
         available_channels=sorted(seen_channels | set(CHANNEL_LABELS)),
-        available_units=sorted(seen_units),
+        available_units=sorted(seen_units, key=lambda code: _unit_order(code, unit_labels)),
+        unit_labels=unit_labels,
     )
+
+
+def _unit_order(code: str, labels: dict[str, str]) -> tuple[bool, bool, str, str]:
+    # Named units by name, then codes the store does not know, then messages without a unit.
+    return (code == UNKNOWN_UNIT, labels[code] == code, labels[code], code)
+
+
+def unit_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """The official name of each current unit code (the code itself if the store lost it)."""
+    wanted = {code for code in codes if code != UNKNOWN_UNIT}
+    found: dict[str, str] = {}
+    if wanted:
+        stmt = select(AdministrativeUnit.code, AdministrativeUnit.name).where(
+            AdministrativeUnit.status == "current", AdministrativeUnit.code.in_(wanted)
+        )
+        found = dict(session.execute(stmt).tuples().all())
+    labels = {code: found.get(code, code) for code in wanted}
+    labels[UNKNOWN_UNIT] = UNKNOWN_UNIT
+    return labels
 
 
 def _top(counter: Counter[str]) -> list[tuple[str, int]]:

@@ -21,7 +21,9 @@ class ConversationTurn(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, naive
     sender_hash: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    unit: Mapped[str | None] = mapped_column(String(255))
+    # The official code of the current unit whose site the citizen wrote from (resolved from the
+    # widget's data-unit by knowledge/conversations/units.py), never the free text itself.
+    unit_code: Mapped[str | None] = mapped_column(String(8))
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     procedure_code: Mapped[str | None] = mapped_column(String(64))

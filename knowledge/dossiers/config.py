@@ -32,16 +32,30 @@ class DossierSettings(BaseSettings):
     http_max_attempts: int = Field(default=3, ge=1, description="attempts per request, retries on 5xx/timeouts")
     http_backoff_seconds: float = Field(default=0.5, ge=0, description="first retry delay, doubled each time")
 
-    # Per sender: failed verifications (wrong last four digits or unknown code) ...
+    # How many wrong guesses one attacker gets, and why a stranger cannot lock the owner out: see
+    # README.md ("Rate limits"). Every limit counts in fixed windows (counters.py).
+    #
+    # Per sender id (the conversation): failed verifications (wrong last four digits or unknown
+    # code) ...
     max_failed_verifications: int = Field(default=5, ge=1)
     failed_window_minutes: int = Field(default=15, ge=1)
     # ... and lookups of any outcome.
     max_lookups: int = Field(default=20, ge=1)
     lookup_window_minutes: int = Field(default=60, ge=1)
-    # Per dossier code, across all senders: sender ids are chosen by the client (Rasa REST channel),
-    # so per-sender limits alone cannot stop one code's 10,000 possible last-four digits being tried.
-    max_failed_per_code: int = Field(default=10, ge=1)
-    code_lock_minutes: int = Field(default=24 * 60, ge=1)
+    # Per client: the channel's verifiable identity that the bridge passes in the message metadata
+    # (the client address for web, the Zalo user id), which, unlike the sender id, costs an
+    # attacker real resources to change. Failed verifications across all codes ...
+    max_failed_per_client: int = Field(default=20, ge=1)
+    client_window_minutes: int = Field(default=24 * 60, ge=1)
+    # ... and of one code from one client.
+    max_failed_per_code_client: int = Field(default=10, ge=1)
+    code_client_window_minutes: int = Field(default=24 * 60, ge=1)
+    # Per code, from all clients together: a ceiling against guessers with many identities. Only a
+    # slow-down in a short window, far above what one client can cause, and it never applies to a
+    # client that has verified this code before (for trusted_client_days).
+    max_failed_per_code: int = Field(default=30, ge=1)
+    code_window_minutes: int = Field(default=60, ge=1)
+    trusted_client_days: int = Field(default=90, ge=1)
 
     # Secret mixed into every hash (phones, last four digits, sender ids, codes). Keep it outside
     # the database; changing it invalidates the stored phone hashes (re-import or re-seed).
@@ -57,8 +71,14 @@ class DossierSettings(BaseSettings):
 
     @property
     def attempt_retention_minutes(self) -> int:
-        """How long lookup attempts are kept: the longest window that reads them."""
-        return max(self.failed_window_minutes, self.lookup_window_minutes, self.code_lock_minutes)
+        """How long the attempt records (DossierLookupAttempt) are kept: the longest window."""
+        return max(
+            self.failed_window_minutes,
+            self.lookup_window_minutes,
+            self.client_window_minutes,
+            self.code_client_window_minutes,
+            self.code_window_minutes,
+        )
 
 
 @lru_cache

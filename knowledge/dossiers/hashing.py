@@ -67,7 +67,7 @@ def phone_hash(phone: str, pepper: bytes) -> str:
 # of its last four digits. Four digits have only 10,000 values, so this hash is only as strong as
 # the secrecy of the pepper; the per-dossier salt stops one table of 10,000 guesses serving every
 # dossier, and hides which dossiers share the same last four digits. Guessing online is what the
-# rate limits (per sender and per code) in service.py are for.
+# rate limits (per sender, client and code) in service.py are for.
 def last4_hash(last4: str, salt: str, pepper: bytes) -> str:
     if not (len(last4) == 4 and last4.isdigit()):
         raise ValueError("expected exactly four digits")
@@ -106,6 +106,17 @@ def sender_hash(sender_id: str, pepper: bytes) -> str:
 
 def code_hash(code: str, pepper: bytes) -> str:
     return _hmac(pepper, "dossier-code", code.strip().upper())
+
+
+def client_hash(channel: str, client: str, pepper: bytes) -> str:
+    """The channel's verifiable identity of the citizen (already a hash made by the bridge), keyed
+    again with our pepper and the channel's name, so that keys of two channels never meet."""
+    return _hmac(pepper, "dossier-client", channel, client)
+
+
+def pair_hash(first: str, second: str, pepper: bytes) -> str:
+    """One key for a pair of hashes, e.g. (code, client)."""
+    return _hmac(pepper, "pair", first, second)
 
 
 # --- dossier codes -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.db import Base
@@ -76,9 +76,10 @@ class DossierStatusEvent(Base):
 
 
 class DossierLookupAttempt(Base):
-    """One verification attempt, kept for rate limiting across restarts and replicas.
+    """One verification attempt and its outcome: the record an operator reads to see an attack.
+    The limits themselves are DossierLookupCounter rows (atomic; see counters.py).
 
-    Both keys are keyed hashes: neither the sender id nor the dossier code is stored.
+    Every key is a keyed hash: neither the sender id, the client nor the dossier code is stored.
     """
 
     __tablename__ = "dossier_lookup_attempt"
@@ -90,9 +91,30 @@ class DossierLookupAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_hash: Mapped[str] = mapped_column(String(64))
+    # The channel's verifiable identity (client address for web, Zalo user id), as passed by the
+    # bridge; the sender id when none was passed.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     code_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
     # When not successful: "mismatch" (unknown code or wrong digits: counts towards the failure
     # limits), "error" (the provincial system failed) or "missing" (verified, then gone).
     failure_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class DossierLookupCounter(Base):
+    """One fixed-window counter of a lookup rate limit (knowledge/dossiers/counters.py), or a mark
+    ("this client verified this code") when ``window_start`` is the counters' epoch.
+
+    ``key_hash`` is a keyed hash of a sender, a client, a code or a (code, client) pair. Rows are
+    deleted once ``expires_at`` (the end of their window) has passed.
+    """
+
+    __tablename__ = "dossier_lookup_counter"
+    __table_args__ = (Index("ix_dossier_lookup_counter_expires_at", "expires_at"),)
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -12,11 +12,19 @@ are predictable (agency, date, sequence number), so "this code exists" would let
 filed what where and when, and tell which codes are worth guessing digits for. A citizen who has
 the receipt loses nothing by the combined message: it asks them to check both.
 
-Rate limits are kept in the database (DossierLookupAttempt), so they hold across action-server
-restarts and replicas. Per sender: failed verifications and lookups; per code across senders:
-failed verifications (sender ids are chosen by the client, so the per-sender limit alone would not
-stop a guesser who changes sender id). Check-then-record is not atomic: a burst of parallel
-requests may overshoot a limit by a few, which the per-code lock bounds.
+Rate limits are atomic counters in the database (counters.py), so they hold across action-server
+restarts and replicas, and a parallel burst cannot overshoot them. They are keyed so that a
+stranger's wrong guesses count against the stranger, not against the dossier's owner:
+
+- per sender id (the conversation, chosen by the client): failed verifications, and lookups;
+- per client, the channel's verifiable identity passed by the bridge in the message metadata (the
+  client address for web, the Zalo user id), which costs an attacker real resources to change:
+  failed verifications across all codes, and of one code;
+- per code, from all clients: a ceiling against guessers with many identities, in a short window,
+  which does not apply to a client that has verified this code before.
+
+README.md ("Rate limits") gives the numbers. An attempt is counted before the dossier source is
+asked (check and count are one step) and given back when it was not a failed verification.
 
 Neither phone numbers nor full codes nor sender ids are logged or stored (see hashing.py).
 """
@@ -29,9 +37,9 @@ import enum
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from knowledge.db import session_scope as db_session_scope
 from knowledge.dossiers.config import DossierSettings, get_dossier_settings
@@ -42,11 +50,14 @@ from knowledge.dossiers.connectors import (
     SessionScope,
     get_connector,
 )
+from knowledge.dossiers.counters import CounterStore, Hit, Limit, Refusal, Reservation
 from knowledge.dossiers.hashing import (
+    client_hash,
     code_hash,
     mask_code,
     normalise_code,
     normalise_last4,
+    pair_hash,
     sender_hash,
     short_hash,
 )
@@ -81,9 +92,24 @@ class LookupOutcome(enum.StrEnum):
     MALFORMED_CODE = "malformed_code"
     INVALID_LAST4 = "invalid_last4"
     NOT_FOUND_OR_UNVERIFIED = "not_found_or_unverified"
-    RATE_LIMITED = "rate_limited"  # too many failed verifications or lookups by this sender
-    CODE_LOCKED = "code_locked"  # too many failed verifications of this code, by anyone
+    RATE_LIMITED = "rate_limited"  # too many failed verifications or lookups by this sender or client
+    CODE_LOCKED = "code_locked"  # too many failed verifications of this code (by this client, or by all)
     UNAVAILABLE = "unavailable"  # the dossier source failed
+
+
+# Counter scopes (DossierLookupCounter.scope).
+SENDER_FAILED = "sender-failed"
+SENDER_LOOKUPS = "sender-lookups"
+CLIENT_FAILED = "client-failed"
+CODE_CLIENT_FAILED = "code-client-failed"
+CODE_FAILED = "code-failed"
+VERIFIED = "verified"  # a mark: this client verified this code
+# Counted before asking the source, given back when the attempt was not a failed verification.
+FAILURE_SCOPES = frozenset({SENDER_FAILED, CLIENT_FAILED, CODE_CLIENT_FAILED, CODE_FAILED})
+# The limits a citizen can see in "còn N lần thử" (the per-code ceiling is about everyone).
+OWN_FAILURE_SCOPES = (SENDER_FAILED, CLIENT_FAILED, CODE_CLIENT_FAILED)
+# The channel name under which a sender id stands in for a client the bridge did not identify.
+SENDER_AS_CLIENT = "sender"
 
 
 @dataclass(frozen=True)
@@ -134,14 +160,6 @@ class DossierLookupResult:
         return self.outcome is LookupOutcome.OK
 
 
-@dataclass
-class _Limits:
-    outcome: LookupOutcome | None = None
-    retry_after: dt.timedelta | None = None
-    failed_by_sender: int = 0
-    detail: str = field(default="")
-
-
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -163,6 +181,12 @@ def _minutes(delta: dt.timedelta | None) -> int:
     return max(1, math.ceil(delta.total_seconds() / 60)) if delta else 1
 
 
+def _duration(delta: dt.timedelta) -> str:
+    """How long, in the words of the replies: "15 phút", "24 giờ"."""
+    minutes = _minutes(delta)
+    return f"{minutes} phút" if minutes <= 90 else f"{math.ceil(minutes / 60)} giờ"
+
+
 class DossierLookupService:
     def __init__(
         self,
@@ -177,6 +201,7 @@ class DossierLookupService:
         self._scope = session_scope or db_session_scope
         self._clock = clock
         self._pepper = self.settings.pepper_bytes
+        self._counters = CounterStore(self._scope)
 
     # --- step 1 --------------------------------------------------------------------------------
 
@@ -189,8 +214,14 @@ class DossierLookupService:
 
     # --- step 2 --------------------------------------------------------------------------------
 
-    async def lookup(self, sender_id: str, code: str, last4: str) -> DossierLookupResult:
-        """Verifies the last four digits, then returns the dossier's status and history."""
+    async def lookup(
+        self, sender_id: str, code: str, last4: str, *, client: str | None = None, channel: str | None = None
+    ) -> DossierLookupResult:
+        """Verifies the last four digits, then returns the dossier's status and history.
+
+        ``client`` is the channel's verifiable identity of the citizen passed by the bridge (a hash
+        of the client address for web, of the user id for Zalo), ``channel`` the channel's name.
+        Without it (old clients, tests) the sender id stands in for it."""
         normalised = normalise_code(code)
         if normalised is None:
             return DossierLookupResult(LookupOutcome.MALFORMED_CODE, FORMAT_HINT)
@@ -200,150 +231,152 @@ class DossierLookupService:
             return DossierLookupResult(LookupOutcome.INVALID_LAST4, INVALID_LAST4, masked)
 
         sender = sender_hash(sender_id, self._pepper)
+        if client:
+            client_key = client_hash(channel or "unknown", client, self._pepper)
+        else:
+            client_key = client_hash(SENDER_AS_CLIENT, sender_id, self._pepper)
         code_key = code_hash(normalised, self._pepper)
+        code_client = pair_hash(code_key, client_key, self._pepper)
         now = self._clock()
-        limits = await asyncio.to_thread(self._check_limits, sender, code_key, now)
-        if limits.outcome is not None:
-            logger.info("dossier %s: %s for sender %s (%s)", masked, limits.outcome, short_hash(sender), limits.detail)
-            return self._limited(limits, masked)
+
+        decision = await asyncio.to_thread(self._reserve, sender, client_key, code_key, code_client, now)
+        if isinstance(decision, Refusal):
+            scope = decision.hit.limit.scope
+            logger.info("dossier %s: %s refused for client %s", masked, scope, short_hash(client_key))
+            return self._limited(decision.hit, masked, now)
+        failures = tuple(hit for hit in decision.hits if hit.limit.scope in FAILURE_SCOPES)
+
+        def record(success: bool, reason: str | None) -> None:
+            self._record(sender, client_key, code_key, now, success, reason)
 
         try:
             verified = await self.connector.verify(normalised, digits)
             view = await self.connector.lookup(normalised) if verified else None
         except ConnectorError as exc:
             logger.warning("dossier %s: source failed: %s: %s", masked, type(exc).__name__, exc)
-            await asyncio.to_thread(self._record, sender, code_key, now, False, "error")
+            await asyncio.to_thread(self._counters.release, failures)  # not the citizen's failure
+            await asyncio.to_thread(record, False, "error")
             return DossierLookupResult(LookupOutcome.UNAVAILABLE, self._unavailable_message(), masked)
 
         if not verified:
-            await asyncio.to_thread(self._record, sender, code_key, now, False, "mismatch")
-            left = max(0, self.settings.max_failed_verifications - limits.failed_by_sender - 1)
-            logger.info("dossier %s: not verified for sender %s (%d left)", masked, short_hash(sender), left)
-            return self._not_found(normalised, masked, left)
+            await asyncio.to_thread(record, False, "mismatch")
+            binding = _binding(decision)
+            logger.info(
+                "dossier %s: not verified for client %s (%d left)", masked, short_hash(client_key), binding.remaining
+            )
+            return self._not_found(normalised, masked, binding, now)
+        await asyncio.to_thread(self._counters.release, failures)
         if view is None:  # verified, then gone (deleted or withdrawn between the two calls)
-            await asyncio.to_thread(self._record, sender, code_key, now, False, "missing")
-            left = self.settings.max_failed_verifications - limits.failed_by_sender
-            return self._not_found(normalised, masked, left)
+            await asyncio.to_thread(record, False, "missing")
+            return self._not_found(normalised, masked, _binding(decision), now, given_back=True)
 
-        await asyncio.to_thread(self._record, sender, code_key, now, True, None)
-        logger.info("dossier %s: shown to sender %s", masked, short_hash(sender))
+        trusted_until = now + dt.timedelta(days=self.settings.trusted_client_days)
+        await asyncio.to_thread(self._counters.mark, VERIFIED, code_client, trusted_until)
+        await asyncio.to_thread(record, True, None)
+        logger.info("dossier %s: shown to client %s", masked, short_hash(client_key))
         report = build_report(view, today=now.astimezone(VN_TZ).date())
         return DossierLookupResult(LookupOutcome.OK, report.text, masked, report=report)
 
     # --- rate limits (database) ----------------------------------------------------------------
 
-    def _check_limits(self, sender: str, code_key: str, now: dt.datetime) -> _Limits:
+    def _reserve(
+        self, sender: str, client_key: str, code_key: str, code_client: str, now: dt.datetime
+    ) -> Reservation | Refusal:
+        """Counts this attempt in every limit that applies, or refuses it (counting nothing); the
+        order of the limits is the order in which a refusal is explained."""
         s = self.settings
+
+        def minutes(value: int) -> dt.timedelta:
+            return dt.timedelta(minutes=value)
+
+        limits = [
+            Limit(SENDER_FAILED, sender, s.max_failed_verifications, minutes(s.failed_window_minutes)),
+            Limit(SENDER_LOOKUPS, sender, s.max_lookups, minutes(s.lookup_window_minutes)),
+            Limit(CLIENT_FAILED, client_key, s.max_failed_per_client, minutes(s.client_window_minutes)),
+            Limit(CODE_CLIENT_FAILED, code_client, s.max_failed_per_code_client, minutes(s.code_client_window_minutes)),
+        ]
+        # The owner, once verified from this client, is never slowed down by other people's guesses.
+        if not self._counters.is_marked(VERIFIED, code_client, now):
+            limits.append(Limit(CODE_FAILED, code_key, s.max_failed_per_code, minutes(s.code_window_minutes)))
+        return self._counters.reserve(limits, now)
+
+    def _record(
+        self, sender: str, client_key: str, code_key: str, now: dt.datetime, success: bool, reason: str | None
+    ) -> None:
         at = _naive_utc(now)
         with self._scope() as session:
-            # Keep the table small: nothing older than the longest window is ever read.
+            # Keep the table small: nothing older than the longest window is of use.
             session.execute(
                 delete(DossierLookupAttempt).where(
-                    DossierLookupAttempt.at < at - dt.timedelta(minutes=s.attempt_retention_minutes)
+                    DossierLookupAttempt.at < at - dt.timedelta(minutes=self.settings.attempt_retention_minutes)
                 )
             )
-            A = DossierLookupAttempt
-            failed = list(
-                session.scalars(
-                    select(A.at)
-                    .where(
-                        A.sender_hash == sender,
-                        A.failure_reason == "mismatch",
-                        A.at > at - dt.timedelta(minutes=s.failed_window_minutes),
-                    )
-                    .order_by(A.at)
-                )
-            )
-            lookups = list(
-                session.scalars(
-                    select(A.at)
-                    .where(A.sender_hash == sender, A.at > at - dt.timedelta(minutes=s.lookup_window_minutes))
-                    .order_by(A.at)
-                )
-            )
-            code_failed = list(
-                session.scalars(
-                    select(A.at)
-                    .where(
-                        A.code_hash == code_key,
-                        A.failure_reason == "mismatch",
-                        A.at > at - dt.timedelta(minutes=s.code_lock_minutes),
-                    )
-                    .order_by(A.at)
-                )
-            )
-
-        def wait(times: list[dt.datetime], limit: int, minutes: int) -> dt.timedelta:
-            # The window frees a slot when the (len - limit + 1)-th oldest attempt leaves it.
-            oldest = times[len(times) - limit]
-            return oldest + dt.timedelta(minutes=minutes) - at
-
-        result = _Limits(failed_by_sender=len(failed))
-        if len(failed) >= s.max_failed_verifications:
-            result.outcome = LookupOutcome.RATE_LIMITED
-            result.retry_after = wait(failed, s.max_failed_verifications, s.failed_window_minutes)
-            result.detail = "failed verifications"
-        elif len(lookups) >= s.max_lookups:
-            result.outcome = LookupOutcome.RATE_LIMITED
-            result.retry_after = wait(lookups, s.max_lookups, s.lookup_window_minutes)
-            result.detail = "lookups"
-        elif len(code_failed) >= s.max_failed_per_code:
-            result.outcome = LookupOutcome.CODE_LOCKED
-            result.retry_after = wait(code_failed, s.max_failed_per_code, s.code_lock_minutes)
-            result.detail = "code locked"
-        return result
-
-    def _record(self, sender: str, code_key: str, now: dt.datetime, success: bool, reason: str | None) -> None:
-        with self._scope() as session:
             session.add(
                 DossierLookupAttempt(
-                    sender_hash=sender, code_hash=code_key, at=_naive_utc(now), success=success, failure_reason=reason
+                    sender_hash=sender,
+                    client_hash=client_key,
+                    code_hash=code_key,
+                    at=at,
+                    success=success,
+                    failure_reason=reason,
                 )
             )
 
     # --- wording -------------------------------------------------------------------------------
 
-    def _limited(self, limits: _Limits, masked: str) -> DossierLookupResult:
+    def _limited(self, hit: Hit, masked: str, now: dt.datetime) -> DossierLookupResult:
         s = self.settings
-        minutes = _minutes(limits.retry_after)
-        if limits.outcome is LookupOutcome.CODE_LOCKED:
+        wait = hit.retry_after(now)
+        scope = hit.limit.scope
+        if scope in (CODE_CLIENT_FAILED, CODE_FAILED):
+            # The same words whether the code exists or not, and whoever caused the failures.
+            outcome = LookupOutcome.CODE_LOCKED
             message = (
                 "Mã hồ sơ này đang tạm khóa tra cứu qua trợ lý vì đã có nhiều lần xác thực không đúng. "
-                f"Anh/chị vui lòng liên hệ trực tiếp nơi nộp hồ sơ hoặc tra cứu tại Cổng Dịch vụ công quốc gia "
-                f"{_portal()} ạ."
+                f"Anh/chị vui lòng thử lại sau khoảng {_duration(wait)}, hoặc liên hệ trực tiếp nơi nộp hồ sơ "
+                f"hay tra cứu tại Cổng Dịch vụ công quốc gia {_portal()} ạ."
             )
-        elif limits.detail == "failed verifications":
+        elif scope == SENDER_FAILED:
+            outcome = LookupOutcome.RATE_LIMITED
             message = (
                 f"Anh/chị đã nhập thông tin xác thực chưa đúng {s.max_failed_verifications} lần trong "
-                f"{s.failed_window_minutes} phút nên việc tra cứu tạm dừng để bảo vệ hồ sơ. Anh/chị vui lòng "
-                f"thử lại sau khoảng {minutes} phút, hoặc tra cứu tại Cổng Dịch vụ công quốc gia {_portal()} "
+                f"{_duration(hit.limit.window)} nên việc tra cứu tạm dừng để bảo vệ hồ sơ. Anh/chị vui lòng "
+                f"thử lại sau khoảng {_duration(wait)}, hoặc tra cứu tại Cổng Dịch vụ công quốc gia {_portal()} "
                 "hay liên hệ nơi nộp hồ sơ ạ."
             )
-        else:
+        elif scope == CLIENT_FAILED:
+            outcome = LookupOutcome.RATE_LIMITED
             message = (
-                f"Anh/chị đã tra cứu {s.max_lookups} lần trong {s.lookup_window_minutes} phút, vượt giới hạn "
-                f"của trợ lý. Anh/chị vui lòng thử lại sau khoảng {minutes} phút, hoặc tra cứu tại Cổng Dịch vụ "
+                "Đã có nhiều lần nhập thông tin xác thực chưa đúng nên việc tra cứu qua trợ lý tạm dừng để bảo vệ "
+                f"hồ sơ. Anh/chị vui lòng thử lại sau khoảng {_duration(wait)}, hoặc tra cứu tại Cổng Dịch vụ "
+                f"công quốc gia {_portal()} hay liên hệ nơi nộp hồ sơ ạ."
+            )
+        else:
+            outcome = LookupOutcome.RATE_LIMITED
+            message = (
+                f"Anh/chị đã tra cứu {s.max_lookups} lần trong {_duration(hit.limit.window)}, vượt giới hạn "
+                f"của trợ lý. Anh/chị vui lòng thử lại sau khoảng {_duration(wait)}, hoặc tra cứu tại Cổng Dịch vụ "
                 f"công quốc gia {_portal()} ạ."
             )
-        outcome = limits.outcome or LookupOutcome.RATE_LIMITED
-        return DossierLookupResult(outcome, message, masked, retry_after_minutes=minutes)
+        return DossierLookupResult(outcome, message, masked, retry_after_minutes=_minutes(wait))
 
-    def _not_found(self, code: str, masked: str, attempts_left: int) -> DossierLookupResult:
-        message = self._not_found_message(code, attempts_left)
-        return DossierLookupResult(LookupOutcome.NOT_FOUND_OR_UNVERIFIED, message, masked, attempts_left=attempts_left)
-
-    def _not_found_message(self, code: str, attempts_left: int) -> str:
+    def _not_found(
+        self, code: str, masked: str, binding: Hit, now: dt.datetime, *, given_back: bool = False
+    ) -> DossierLookupResult:
+        left = binding.remaining + (1 if given_back else 0)
         # Same words whether the code is unknown or the digits are wrong (see the module docstring).
         message = (
             f"Em chưa tìm thấy hồ sơ khớp với mã {code} và 4 số cuối điện thoại anh/chị vừa nhập. "
             "Anh/chị vui lòng kiểm tra lại mã hồ sơ trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và 4 số cuối "
             "của số điện thoại đã khai khi nộp hồ sơ"
         )
-        if attempts_left > 0:
-            return f"{message} (còn {attempts_left} lần thử trong {self.settings.failed_window_minutes} phút) ạ."
-        return (
-            f"{message} ạ. Anh/chị đã hết số lần thử, vui lòng thử lại sau {self.settings.failed_window_minutes} phút."
-        )
+        if left > 0:
+            message += f" (còn {left} lần thử trong {_duration(binding.limit.window)}) ạ."
+        else:
+            message += (
+                f" ạ. Anh/chị đã hết số lần thử, vui lòng thử lại sau {_duration(binding.retry_after(now))}."
+            )
+        return DossierLookupResult(LookupOutcome.NOT_FOUND_OR_UNVERIFIED, message, masked, attempts_left=left)
 
     @staticmethod
     def _unavailable_message() -> str:
@@ -351,6 +384,13 @@ class DossierLookupService:
             "Hệ thống thông tin giải quyết thủ tục hành chính đang tạm thời không phản hồi. Anh/chị vui lòng "
             f"thử lại sau ít phút, hoặc tra cứu tại Cổng Dịch vụ công quốc gia {_portal()} ạ."
         )
+
+
+def _binding(reservation: Reservation) -> Hit:
+    """Of the citizen's own failure limits, the one with the fewest attempts left (the shortest
+    window on a tie: the first of OWN_FAILURE_SCOPES)."""
+    hits = [hit for scope in OWN_FAILURE_SCOPES if (hit := reservation.hit(scope)) is not None]
+    return min(hits, key=lambda hit: hit.remaining)
 
 
 # --- the verified answer -----------------------------------------------------------------------

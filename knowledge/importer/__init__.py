@@ -5,16 +5,28 @@ unchanged, rejected, duplicate) and applies the whole file as one transaction. F
 and examples: README.md in this folder.
 """
 
+from knowledge.importer.limits import ImportLimitError
 from knowledge.importer.rows import ImportFileError, ParsedRow, RowError
-from knowledge.importer.service import ImportReport, ProgressCallback, RowOutcome, import_file, parse_file
+from knowledge.importer.service import (
+    ImportReport,
+    ParsedFile,
+    ProgressCallback,
+    RowOutcome,
+    apply_parsed,
+    import_file,
+    parse_file,
+)
 
 __all__ = [
     "ImportFileError",
+    "ImportLimitError",
     "ImportReport",
+    "ParsedFile",
     "ParsedRow",
     "ProgressCallback",
     "RowError",
     "RowOutcome",
+    "apply_parsed",
     "import_file",
     "parse_file",
 ]

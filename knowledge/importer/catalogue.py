@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.vntext import fold
+from knowledge.importer import limits
 from knowledge.importer._text import MISSING, clean, folded, is_missing, shorten
-from knowledge.importer.rows import ParsedRow, RowError, validation_error
+from knowledge.importer.rows import ImportFileError, ParsedRow, RowError, validation_error
 from knowledge.procedures.schemas import (
     ChannelRecord,
     DocumentRecord,
@@ -618,24 +619,31 @@ def _parsed(row: int, data: Any) -> ParsedRow:
     return parsed
 
 
-def iter_jsonl(path: Path) -> Iterator[ParsedRow]:
-    """One ParsedRow per non-blank line; ``row`` is the line number (1-based)."""
+def iter_jsonl(path: Path, notes: list[str] | None = None) -> Iterator[ParsedRow]:
+    """One ParsedRow per non-blank line; ``row`` is the line number (1-based). A line longer
+    than ``limits.MAX_LINE_CHARS`` refuses the file before it is read whole."""
     with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield ParsedRow(number, error=RowError("Dòng JSON hỏng", f"{exc.msg} at column {exc.colno}"))
-                continue
-            yield _parsed(number, data)
+        try:
+            for number, line in enumerate(limits.limited_lines(handle), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield ParsedRow(number, error=RowError("Dòng JSON hỏng", f"{exc.msg} at column {exc.colno}"))
+                    continue
+                yield _parsed(number, data)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("Tệp JSON phải được lưu với bảng mã UTF-8") from exc
 
 
-def iter_json(path: Path) -> Iterator[ParsedRow]:
-    """A JSON array (or ``{"procedures": [...]}``); ``row`` is the 1-based position."""
+def iter_json(path: Path, notes: list[str] | None = None) -> Iterator[ParsedRow]:
+    """A JSON array (or ``{"procedures": [...]}``); ``row`` is the 1-based position. Read whole:
+    the caller has checked the file against ``limits.MAX_FILE_BYTES``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("Tệp JSON phải được lưu với bảng mã UTF-8") from exc
     except json.JSONDecodeError as exc:
         # A file holding one object per line is JSONL whatever its name says.
         if exc.msg == "Extra data":

@@ -6,6 +6,10 @@ Every write goes through ``knowledge.procedures.service.upsert`` (origin "import
 kept), so each change leaves a version. If any row is rejected nothing is applied, unless
 ``allow_partial=True``; ``dry_run=True`` computes the same report (what would be added or
 updated, and which fields change) and applies nothing.
+
+Two phases: ``parse_file`` reads and validates the whole file with no database access (within
+the caps of ``limits``), then ``apply_parsed`` takes the write lock only for the comparison and
+the writes. Reading a file never holds the lock other writers (logins, the action server) wait for.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge.db import begin_writing
+from knowledge.importer import limits
 from knowledge.importer.catalogue import iter_json, iter_jsonl
 from knowledge.importer.rows import FIELD_LABELS, ImportFileError, ParsedRow
-from knowledge.importer.sheets import ignored_columns, iter_csv, iter_xlsx
+from knowledge.importer.sheets import iter_csv, iter_xlsx
 from knowledge.procedures import service as procedures
 from knowledge.procedures.schemas import ProcedureRecord
 
@@ -36,7 +41,8 @@ ORIGIN = "import"
 # asked to (``overwrite_curated=True``); the report lists them as "kept" with what would change.
 CURATED_ORIGINS = frozenset({"seed", "admin"})
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
-_READERS: dict[str, Callable[[Path], Iterator[ParsedRow]]] = {
+# reader(path, notes): yields one ParsedRow per row and appends file-level remarks to notes.
+_READERS: dict[str, Callable[[Path, list[str]], Iterator[ParsedRow]]] = {
     "jsonl": iter_jsonl,
     "json": iter_json,
     "csv": iter_csv,
@@ -154,23 +160,38 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def parse_file(path: Path, *, progress: ProgressCallback | None = None) -> tuple[str, list[ParsedRow]]:
-    """Read and parse every row (no database access)."""
+@dataclass
+class ParsedFile:
+    """A file read and validated, before anything is compared with the store."""
+
+    path: Path
+    file_format: str
+    rows: list[ParsedRow]
+    notes: list[str] = field(default_factory=list)  # file-level remarks (ignored columns…)
+
+
+def parse_file(path: Path | str, *, progress: ProgressCallback | None = None) -> ParsedFile:
+    """Read and parse every row (no database access), within the caps of ``limits``: raises
+    ImportFileError (``limits.ImportLimitError`` for a cap) as soon as the file exceeds one."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"Không tìm thấy tệp “{path}”")
     fmt = detect_format(path)
+    limits.check_file_size(path)
     total = 0
     if fmt == "jsonl":
         with path.open("rb") as handle:
             total = sum(1 for line in handle if line.strip())
-    rows: list[ParsedRow] = []
-    for parsed in _READERS[fmt](path):
+    parsed_file = ParsedFile(path, fmt, [])
+    rows = parsed_file.rows
+    for parsed in _READERS[fmt](path, parsed_file.notes):
+        if len(rows) >= limits.MAX_ROWS:
+            raise limits.too_many_rows()
         parsed.warnings = list(dict.fromkeys(parsed.warnings))
         rows.append(parsed)
         if progress:
             progress("parse", len(rows), total)
-    return fmt, rows
+    return parsed_file
 
 
 def import_file(
@@ -194,13 +215,40 @@ def import_file(
     ``overwrite_curated``. Raises ImportFileError when the file as a whole cannot be read.
     """
     started = time.perf_counter()
-    path = Path(path)
-    fmt, parsed_rows = parse_file(path, progress=progress)
-    report = ImportReport(path=str(path), file_format=fmt, dry_run=dry_run, allow_partial=allow_partial)
-    if fmt in ("csv", "xlsx"):
-        ignored = ignored_columns(path)
-        if ignored:
-            report.notes.append("Bỏ qua các cột không dùng: " + ", ".join(f"“{c}”" for c in ignored))
+    parsed_file = parse_file(path, progress=progress)
+    return apply_parsed(
+        session,
+        parsed_file,
+        actor=actor,
+        dry_run=dry_run,
+        allow_partial=allow_partial,
+        overwrite_curated=overwrite_curated,
+        progress=progress,
+        commit=commit,
+        started=started,
+    )
+
+
+def apply_parsed(
+    session: Session,
+    parsed_file: ParsedFile,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+    overwrite_curated: bool = False,
+    progress: ProgressCallback | None = None,
+    commit: bool = True,
+    started: float | None = None,
+) -> ImportReport:
+    """The write phase of ``import_file`` for a file already parsed: takes the database's write
+    lock (SQLite), compares each row with the store and writes it (a dry run rolls back)."""
+    started = time.perf_counter() if started is None else started
+    path, parsed_rows = parsed_file.path, parsed_file.rows
+    report = ImportReport(
+        path=str(path), file_format=parsed_file.file_format, dry_run=dry_run, allow_partial=allow_partial
+    )
+    report.notes.extend(parsed_file.notes)
 
     # Duplicated codes: the last row wins; the earlier ones are reported and skipped.
     last_row: dict[str, int] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from knowledge.importer import limits
 from knowledge.importer._text import clean, folded
 from knowledge.importer.catalogue import _LEGAL_NUMBER
 from knowledge.importer.rows import ImportFileError, ParsedRow, RowError, validation_error
@@ -304,15 +306,23 @@ _PARSERS = {
 }
 
 
+def _column_name(header: Any) -> tuple[str, str | None]:
+    """The header as written, and the field it names (``None``: a column the importer ignores)."""
+    raw = clean(header) or ""
+    key = re.sub(r"[\s\-]+", "_", folded(raw))
+    return raw, key if key in COLUMNS else HEADER_ALIASES.get(key)
+
+
 def map_headers(headers: Iterable[Any]) -> tuple[list[str | None], list[str]]:
-    """Column index → field name (``None`` for ignored columns), plus the ignored header names."""
+    """Column index → field name (``None`` for ignored columns), plus the ignored header names.
+
+    Unknown columns (an office's own notes…) are ignored and reported; two columns naming the
+    same field are refused, since either could be the one the editor meant."""
     mapped: list[str | None] = []
     ignored: list[str] = []
     for header in headers:
-        raw = clean(header) or ""
-        key = re.sub(r"[\s\-]+", "_", folded(raw))
-        name = key if key in COLUMNS else HEADER_ALIASES.get(key)
-        if name in mapped:
+        raw, name = _column_name(header)
+        if name is not None and name in mapped:
             raise SheetFormatError(f"Cột “{raw}” lặp lại (cột {name})")
         mapped.append(name)
         if name is None and raw:
@@ -321,6 +331,10 @@ def map_headers(headers: Iterable[Any]) -> tuple[list[str | None], list[str]]:
     if missing:
         raise SheetFormatError(f"Thiếu cột bắt buộc: {', '.join(missing)} (dòng tiêu đề phải có code, name, levels)")
     return mapped, ignored
+
+
+def ignored_column_note(header: str) -> str:
+    return f"Cột “{header}” không được dùng và đã bỏ qua"
 
 
 def sheet_record(values: dict[str, Any]) -> ProcedureRecord:
@@ -340,48 +354,103 @@ def sheet_record(values: dict[str, Any]) -> ProcedureRecord:
         raise validation_error(exc) from exc
 
 
-def _rows(table: Iterator[tuple[int, list[Any]]]) -> Iterator[ParsedRow]:
-    header_row = next(table, None)
-    if header_row is None:
-        raise SheetFormatError("Tệp trống (không có dòng tiêu đề)")
-    columns, _ignored = map_headers(header_row[1])
-    present = frozenset(c for c in columns if c)
-    for number, cells in table:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(columns) if name}
-        parsed = ParsedRow(number, fields=present)
-        try:
-            parsed.code = parse_code(values.get("code"))
-            parsed.record = sheet_record(values)
-        except RowError as exc:
-            parsed.error = exc
-        yield parsed
+def _is_empty(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def ignored_columns(path: Path) -> list[str]:
-    """Header names the importer does not use (reported so a typo in a header is noticed)."""
-    table = _csv_table(path) if path.suffix.lower() == ".csv" else _xlsx_table(path)
-    header = next(table, None)
-    return map_headers(header[1])[1] if header else []
+def _rows(table: Iterator[tuple[int, list[Any]]], notes: list[str]) -> Iterator[ParsedRow]:
+    try:
+        header_row = next(table, None)
+        if header_row is None:
+            raise SheetFormatError("Tệp trống (không có dòng tiêu đề)")
+        _check_width(header_row)
+        columns, ignored = map_headers(header_row[1])
+        notes.extend(ignored_column_note(name) for name in dict.fromkeys(ignored))
+        present = frozenset(c for c in columns if c)
+        empty_run = 0
+        for number, cells in table:
+            _check_width((number, cells))
+            if all(_is_empty(c) for c in cells):
+                empty_run += 1
+                if empty_run >= limits.MAX_EMPTY_RUN:
+                    # Trailing empty rows are not rows: stop here rather than walk millions of them.
+                    notes.append(
+                        f"Đã dừng đọc ở dòng {number} vì gặp {limits.grouped(empty_run)} dòng trống liên tiếp; "
+                        "nếu còn thủ tục ở các dòng sau, hãy xoá các dòng trống rồi tải lại"
+                    )
+                    return
+                continue
+            empty_run = 0
+            values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(columns) if name}
+            parsed = ParsedRow(number, fields=present)
+            try:
+                parsed.code = parse_code(values.get("code"))
+                _check_cells(values)
+                parsed.record = sheet_record(values)
+            except RowError as exc:
+                parsed.error = exc
+            yield parsed
+    finally:
+        close = getattr(table, "close", None)
+        if close is not None:
+            close()  # closes the workbook / file now, not when the generator is collected
+
+
+def _check_width(row: tuple[int, list[Any]]) -> None:
+    number, cells = row
+    if len(cells) > limits.MAX_COLUMNS and not all(_is_empty(c) for c in cells[limits.MAX_COLUMNS :]):
+        raise limits.too_many_columns(number)
+
+
+def _check_cells(values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if isinstance(value, str) and len(value) > limits.MAX_CELL_CHARS:
+            raise RowError(
+                f"Ô cột {name} dài hơn {limits.grouped(limits.MAX_CELL_CHARS)} ký tự (giới hạn)",
+                f"{name}: {len(value)} characters, limit {limits.MAX_CELL_CHARS}",
+            )
+
+
+def _delimiter(header_line: str) -> str:
+    """The separator that splits the header into the most known columns (then the most columns).
+
+    Guessed from the header alone, but the rows are then read by the csv module's own quoting
+    rules (cells in double quotes may hold separators, line breaks and doubled quotes)."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        return sum(1 for c in cells if _column_name(c)[1]), len(cells)
+
+    return max(",;\t", key=score)  # max keeps the first of equals: "," by default
 
 
 def _csv_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(4096)
-        handle.seek(0)
+        lines = limits.limited_lines(handle)
+        reader: Any = None
         try:
-            dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        # Spreadsheet numbering: the header is row 1, so the first procedure is row 2.
-        for number, cells in enumerate(csv.reader(handle, dialect), start=1):
-            yield number, list(cells)
+            first = next(lines, None)
+            if first is None:
+                return
+            reader = csv.reader(itertools.chain([first], lines), csv.excel, delimiter=_delimiter(first))
+            # Spreadsheet numbering: the header is row 1, so the first procedure is row 2.
+            for number, cells in enumerate(reader, start=1):
+                yield number, cells
+        except UnicodeDecodeError as exc:
+            raise SheetFormatError("Tệp CSV phải được lưu với bảng mã UTF-8 (Excel: “CSV UTF-8”)") from exc
+        except csv.Error as exc:
+            # The csv module's own field limit (131,072 characters) is the only error it raises
+            # on text that reached it: a cell four times longer than any Excel cell.
+            raise limits.ImportLimitError(
+                f"Không đọc được tệp CSV gần dòng {reader.line_num if reader else 1}: "
+                f"một ô quá dài hoặc hỏng ({exc})"
+            ) from exc
 
 
 def _xlsx_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook  # only needed for Excel files
 
+    limits.check_xlsx_archive(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
@@ -390,15 +459,22 @@ def _xlsx_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
         names = {folded(n).replace(" ", "_"): n for n in book.sheetnames}
         wanted = next((names[k] for k in ("procedures", "thu_tuc") if k in names), None)
         sheet = book[wanted] if wanted else book.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # Read at most one column past the limit (so a wider sheet is noticed, not walked): the
+        # read-only sheet pads every row to this width. Rows are streamed; _rows stops at a long
+        # run of empty ones, so a dimension declaring millions of rows costs nothing.
+        width = sheet.max_column if sheet.max_column and sheet.max_column <= limits.MAX_COLUMNS else None
+        for number, cells in enumerate(
+            sheet.iter_rows(max_col=width or limits.MAX_COLUMNS + 1, values_only=True), start=1
+        ):
             yield number, list(cells)
     finally:
         book.close()
 
 
-def iter_csv(path: Path) -> Iterator[ParsedRow]:
-    yield from _rows(_csv_table(path))
+def iter_csv(path: Path, notes: list[str] | None = None) -> Iterator[ParsedRow]:
+    """One ParsedRow per non-empty row; file-level remarks (ignored columns…) go to ``notes``."""
+    yield from _rows(_csv_table(path), [] if notes is None else notes)
 
 
-def iter_xlsx(path: Path) -> Iterator[ParsedRow]:
-    yield from _rows(_xlsx_table(path))
+def iter_xlsx(path: Path, notes: list[str] | None = None) -> Iterator[ParsedRow]:
+    yield from _rows(_xlsx_table(path), [] if notes is None else notes)

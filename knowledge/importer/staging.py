@@ -30,14 +30,14 @@ from sqlalchemy.orm import Session
 
 from knowledge.audit import service as audit
 from knowledge.db import begin_writing
+from knowledge.importer import limits
 from knowledge.importer.rows import ImportFileError
-from knowledge.importer.service import ImportReport, detect_format, import_file
+from knowledge.importer.service import ImportReport, apply_parsed, detect_format, parse_file
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure, ProcedureVersion
 from knowledge.settings import get_settings
 
-# The national catalogue sample (2,642 procedures) is about 42 MB: it must fit in one upload.
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.MAX_FILE_BYTES
 TOKEN_TTL = dt.timedelta(hours=1)
 _CHUNK = 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -49,9 +49,9 @@ class StagingError(ValueError):
     """A preview cannot be committed; the message is Vietnamese for the editor."""
 
 
-class UploadTooLargeError(ImportFileError):
+class UploadTooLargeError(limits.ImportLimitError):
     def __init__(self, limit: int = MAX_UPLOAD_BYTES) -> None:
-        super().__init__(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB; hãy chia nhỏ tệp rồi nhập từng phần")
+        super().__init__(str(limits.file_too_large(limit)))
 
 
 class PreviewExpiredError(StagingError):
@@ -138,11 +138,13 @@ def stage_upload(
     path = folder / name
     try:
         size, digest = _copy_limited(upload, path, max_bytes)
+        # Read and validate with no lock held: only the comparison with the store below takes it.
+        parsed = parse_file(path)
         begin_writing(session)  # the fingerprint and the dry run see one state of the catalogue
         fingerprint = procedures.catalogue_fingerprint(session)
-        report = import_file(
+        report = apply_parsed(
             session,
-            path,
+            parsed,
             actor=procedures.actor_name(actor),
             dry_run=True,
             allow_partial=options.allow_partial,
@@ -231,12 +233,13 @@ def commit_staged(
         raise StagingError(
             "Bản xem trước này không có gì để ghi (hoặc có dòng bị từ chối mà không chọn “ghi phần hợp lệ”)."
         )
+    parsed = parse_file(path)  # before the lock: reading the file does not stop other writers
     begin_writing(session)  # nobody changes the catalogue between this check and the import
     if procedures.catalogue_fingerprint(session) != staged.fingerprint:
         raise StoreChangedError()
-    report = import_file(
+    report = apply_parsed(
         session,
-        path,
+        parsed,
         actor=procedures.actor_name(actor),
         allow_partial=staged.options.allow_partial,
         overwrite_curated=staged.options.overwrite_curated,

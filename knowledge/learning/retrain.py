@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +106,16 @@ class RetrainConfig:
     train_timeout: float = 1800.0
     evaluate_timeout: float = 900.0
     activate_timeout: float = 300.0
+    rasa_token: str | None = field(default=None, repr=False)  # Rasa's `--auth-token`, if it has one
 
     @property
     def candidates_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def rasa_params(self) -> dict[str, str]:
+        """Query parameters of every call to Rasa's HTTP API (/status and /model need the token)."""
+        return {"token": self.rasa_token} if self.rasa_token else {}
 
 
 def _sha256(path: Path) -> str:
@@ -301,7 +307,7 @@ class RetrainService:
         """The file of the model the Rasa server runs now (it reports only the file name)."""
         url = self.config.rasa_url.rstrip("/")
         try:
-            response = httpx.get(f"{url}/status", timeout=10)
+            response = httpx.get(f"{url}/status", params=self.config.rasa_params, timeout=10)
             response.raise_for_status()
             name = str(response.json()["model_file"])
         except (httpx.HTTPError, ValueError, KeyError) as error:
@@ -385,7 +391,10 @@ class RetrainService:
     def _activate(self, candidate: Path) -> None:
         url = self.config.rasa_url.rstrip("/")
         try:
-            response = httpx.put(f"{url}/model", json={"model_file": str(candidate)}, timeout=self.config.activate_timeout)
+            response = httpx.put(
+                f"{url}/model", params=self.config.rasa_params, json={"model_file": str(candidate)},
+                timeout=self.config.activate_timeout,
+            )
         except httpx.HTTPError as error:
             raise RetrainFailure(
                 f"Không gửi được mô hình mới tới máy chủ Rasa ({type(error).__name__}); mô hình cũ vẫn chạy."
@@ -393,7 +402,7 @@ class RetrainService:
         if response.status_code not in (200, 204):
             raise RetrainFailure(f"Máy chủ Rasa từ chối tải mô hình mới (HTTP {response.status_code}); mô hình cũ vẫn chạy.")
         try:
-            running = httpx.get(f"{url}/status", timeout=10).json().get("model_file")
+            running = httpx.get(f"{url}/status", params=self.config.rasa_params, timeout=10).json().get("model_file")
         except (httpx.HTTPError, ValueError) as error:
             raise RetrainFailure("Không kiểm tra được mô hình sau khi tải; xem trạng thái máy chủ Rasa.") from error
         if running != candidate.name:

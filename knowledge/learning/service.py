@@ -79,7 +79,7 @@ class InboxItem:
     id: int
     at: dt.datetime
     channel: str
-    unit: str | None
+    unit_code: str | None  # official code of the current unit (knowledge/conversations/units.py)
     intent: str | None
     confidence: float | None
     fallback: bool
@@ -91,7 +91,7 @@ class InboxItem:
             "id": self.id,
             "at": self.at.isoformat(timespec="seconds"),
             "channel": self.channel,
-            "unit": self.unit,
+            "unit_code": self.unit_code,
             "intent": self.intent,
             "intent_label": INTENT_LABELS.get(self.intent or "", self.intent),
             "confidence": None if self.confidence is None else round(self.confidence, 3),
@@ -148,7 +148,7 @@ def _item(turn: ConversationTurn) -> InboxItem:
         id=turn.id,
         at=turn.at,
         channel=turn.channel,
-        unit=turn.unit,
+        unit_code=turn.unit_code,
         intent=turn.intent,
         confidence=turn.confidence,
         fallback=bool(turn.fallback),

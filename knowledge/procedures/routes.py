@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.orm import Session
 
+from api.errors import error_responses
 from knowledge.db import get_session
 from knowledge.procedures import service
 from knowledge.procedures.schemas import ProcedureDetail, ProcedureSummary
@@ -26,7 +27,9 @@ def search(
     return [ProcedureSummary(code=h.code, name=h.name, level=h.levels, field=h.field, score=h.score) for h in hits]
 
 
-@router.get("/{code}", response_model=ProcedureDetail)
+@router.get(
+    "/{code}", response_model=ProcedureDetail, responses=error_responses(404, s404="Không có thủ tục mã này")
+)
 def detail(session: SessionDep, code: str) -> ProcedureDetail:
     procedure = service.get_by_code(session, code)
     if procedure is None:

@@ -6,6 +6,10 @@ The index is a small inverted index written here rather than rank-bm25, whose sc
 every document for every query term; the catalogue has thousands of procedures and a query must
 stay within a few milliseconds. So the BM25 weights are computed once, at build time, and the
 costlier re-ranking features only for the best few dozen BM25 candidates.
+
+A question is read up to ``max_message_chars`` characters (the longest message a channel accepts)
+and every step is linear in its length, so no caller can make a search slow by sending a long
+text (issue 12: a 320 KB Zalo message kept the action server busy for minutes).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.orm import Session
 from bot.vntext import fold, has_diacritics, normalize
 from knowledge.procedures.models import Procedure, ProcedureVersion
 from knowledge.procedures.service import list_published
+from knowledge.settings import get_settings
 
 CODE_RE = re.compile(r"\b\d\.\d{6}(?:\.[0-9A-Za-z.]+)?\b")
 
@@ -237,6 +242,7 @@ class _Doc:
 @dataclass
 class _Query:
     whole: list[str]  # every word, folded and corrected: names and aliases are matched on it
+    positions: dict[str, list[int]]  # word of whole -> where it occurs, in order
     padded: str  # " ".join(whole) between spaces, for whole-phrase matches
     terms: dict[str, float]  # BM25 terms and their weights
     content: dict[str, float]  # the words that name the procedure -> IDF
@@ -393,8 +399,12 @@ class ProcedureIndex:
         # "con" without diacritics may be "con" (child) or "còn" (still): half the evidence.
         weights = {w: _UNSURE_WEIGHT if w in unsure else 1.0 for w in content}
         terms.update(weights)
+        positions: dict[str, list[int]] = defaultdict(list)
+        for position, word in enumerate(whole):
+            positions[word].append(position)
         return _Query(
             whole=whole,
+            positions=dict(positions),
             padded=f" {' '.join(whole)} ",
             terms=terms,
             content={w: self.idf.get(w, 0.0) * weight for w, weight in weights.items()},
@@ -405,6 +415,7 @@ class ProcedureIndex:
         )
 
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
+        query = bounded_query(query)
         if not self.docs or not query.strip():
             return []
         q = self._query(query)
@@ -473,7 +484,7 @@ class ProcedureIndex:
         for phrase in doc.phrases:
             if f" {' '.join(phrase)} " in q.padded:
                 best = max(best, self._mass(phrase))
-            elif len(phrase) > 1 and _in_order(phrase, q.whole, _MAX_GAP):
+            elif len(phrase) > 1 and _in_order(phrase, q.whole, q.positions, _MAX_GAP):
                 best = max(best, _GAPPED_PHRASE * self._mass(phrase))
         return best
 
@@ -487,21 +498,41 @@ class ProcedureIndex:
         return best
 
 
-def _in_order(phrase: tuple[str, ...], words: list[str], max_gap: int) -> bool:
+def bounded_query(text: str, max_chars: int | None = None) -> str:
+    """The part of a question the search reads: at most ``max_chars`` characters (by default
+    ``max_message_chars``, so a message any channel accepts is read whole), cut between words.
+
+    A defence in depth: the channels refuse longer messages, but the search must stay fast for
+    any caller, whatever it passes."""
+    max_chars = get_settings().max_message_chars if max_chars is None else max_chars
+    if len(text) <= max_chars:
+        return text
+    end = max_chars
+    if not text[max_chars].isspace():  # the last word was cut through: leave it out
+        while end and not text[end - 1].isspace():
+            end -= 1
+    return text[: end or max_chars]  # one word longer than the limit is cut through
+
+
+def _in_order(phrase: tuple[str, ...], words: list[str], positions: dict[str, list[int]], max_gap: int) -> bool:
     """Whether the phrase's words occur in order among the words, with at most max_gap others
-    in between in all."""
-    for start, word in enumerate(words):
-        if word != phrase[0]:
-            continue
+    in between in all; ``positions`` maps each word to where it occurs in ``words``.
+
+    From each occurrence of the phrase's first word, the next word is the first of its kind
+    after the previous one, and is looked for only as far as the gaps still allowed: a later
+    occurrence could not fit either. Looking through the rest of the question instead made the
+    search quadratic in the question's length (issue 12)."""
+    if any(part not in positions for part in phrase):
+        return False
+    last = len(words) - 1
+    for start in positions[phrase[0]]:
         gaps, position = 0, start
         for part in phrase[1:]:
-            try:
-                following = words.index(part, position + 1)
-            except ValueError:
+            reach = min(last, position + 1 + max_gap - gaps)
+            following = next((k for k in range(position + 1, reach + 1) if words[k] == part), None)
+            if following is None:
                 break
             gaps += following - position - 1
-            if gaps > max_gap:
-                break
             position = following
         else:
             return True

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold, normalize
+from knowledge.settings import get_settings
 from knowledge.units.loader import bare_name
 from knowledge.units.models import AdministrativeUnit, UnitSuccession
 from knowledge.units.sources import read_aliases
@@ -548,8 +549,13 @@ def invalidate_index() -> None:
 
 
 def resolve(session: Session, text: str, limit: int = 5) -> list[UnitMatch]:
-    """Units the text most likely names, best first; [] when nothing fits."""
-    if not text or not text.strip() or limit <= 0:
+    """Units the text most likely names, best first; [] when nothing fits.
+
+    Reads at most ``max_message_chars`` characters (the longest message a channel accepts):
+    each unit mentioned is weighed against every district and province mentioned elsewhere,
+    which grows with the square of the text's length (issue 12)."""
+    text = (text or "")[: get_settings().max_message_chars]
+    if not text.strip() or limit <= 0:
         return []
     index = get_index(session)
     return [index.match(idx, score) for score, idx in index.search(text, limit)]

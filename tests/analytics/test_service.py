@@ -28,9 +28,11 @@ from knowledge.feedback.models import Feedback
 from knowledge.handoff.models import HandoffRequest
 from knowledge.privacy import sender_hash
 from knowledge.ratings.models import Rating
+from knowledge.units.models import AdministrativeUnit
 
-BEN_THANH = "Phường Bến Thành"
-TAN_PHU = "Xã Tân Phú"
+# Turns keep the official code of their unit; the page shows the name the store gives it.
+BEN_THANH, BEN_THANH_NAME = "26743", "Phường Bến Thành"
+TAN_PHU, TAN_PHU_NAME = "26116", "Xã Tân Phú"
 RANGE = Filters(dt.date(2026, 11, 1), dt.date(2026, 11, 3))
 
 
@@ -42,7 +44,7 @@ def _turn(
     at: dt.datetime,
     sender: str,
     channel: str,
-    unit: str | None,
+    unit_code: str | None,
     intent: str | None,
     procedure: str | None,
     *,
@@ -53,7 +55,7 @@ def _turn(
         at=at,
         sender_hash=sender_hash(sender),
         channel=channel,
-        unit=unit,
+        unit_code=unit_code,
         intent=intent,
         confidence=None if intent is None else 0.9,
         procedure_code=procedure,
@@ -65,6 +67,17 @@ def _turn(
 
 @pytest.fixture
 def data(session: Session) -> Session:
+    session.add_all(
+        [
+            AdministrativeUnit(
+                code=code, name=name, type=kind, level="commune", status="current", name_folded=folded
+            )
+            for code, name, kind, folded in (
+                (BEN_THANH, BEN_THANH_NAME, "phuong", "ben thanh"),
+                (TAN_PHU, TAN_PHU_NAME, "xa", "tan phu"),
+            )
+        ]
+    )
     session.add_all(
         [
             # 1 November (Vietnam)
@@ -199,6 +212,11 @@ def test_per_channel(data: Session) -> None:
 def test_per_unit(data: Session) -> None:
     units = {u.key: u for u in report(data, RANGE).units}
     assert set(units) == {BEN_THANH, TAN_PHU, UNKNOWN_UNIT}
+    assert (units[BEN_THANH].label, units[TAN_PHU].label, units[UNKNOWN_UNIT].label) == (
+        BEN_THANH_NAME,
+        TAN_PHU_NAME,
+        UNKNOWN_UNIT,
+    )
     assert (units[BEN_THANH].conversations, units[BEN_THANH].messages, units[BEN_THANH].handoffs) == (3, 4, 0)
     assert units[BEN_THANH].rating_average == 5.0
     assert (units[TAN_PHU].conversations, units[TAN_PHU].messages, units[TAN_PHU].handoffs) == (1, 2, 1)
@@ -222,6 +240,25 @@ def test_unit_filter(data: Session) -> None:
     assert (totals.ratings, totals.rating_average, totals.feedback) == (1, 5.0, 0)
     assert [p.key for p in result.top_procedures] == ["1.001193", "1.000894", "1.004222"]
     assert set(result.available_units) == {BEN_THANH, TAN_PHU, UNKNOWN_UNIT}  # the filter list stays whole
+    assert (result.unit, result.unit_label) == (BEN_THANH, BEN_THANH_NAME)
+    assert result.unit_labels[TAN_PHU] == TAN_PHU_NAME
+
+
+def test_units_are_listed_by_name_and_an_unknown_code_stands_for_itself(data: Session) -> None:
+    data.add(_turn(utc(2, 1), "web-f", "web", "99999", "ask_fee", None))
+    data.commit()
+    result = report(data, RANGE)
+    assert result.available_units == [BEN_THANH, TAN_PHU, "99999", UNKNOWN_UNIT]  # by name, then the rest
+    assert result.unit_labels["99999"] == "99999"
+
+
+def test_the_unit_filter_takes_a_code() -> None:
+    today = dt.date(2026, 11, 22)
+    assert parse_filters(None, None, unit=" 26743 ", today=today).unit == "26743"
+    assert parse_filters(None, None, unit=UNKNOWN_UNIT, today=today).unit == UNKNOWN_UNIT
+    with pytest.raises(InvalidRange) as problem:
+        parse_filters(None, None, unit="Phường Bến Thành", today=today)
+    assert problem.value.field == "unit" and "mã đơn vị" in problem.value.message
 
 
 def test_empty_store_gives_zeroes_not_errors(session: Session) -> None:
@@ -286,6 +323,7 @@ def test_csv_holds_the_same_numbers(data: Session) -> None:
     assert by_key[("Mức hài lòng", "5", "Số lượt đánh giá")] == "2"
     assert by_key[("Theo kênh", "zalo", "Tỷ lệ chưa hiểu")] == "0.5"
     assert by_key[("Theo đơn vị", BEN_THANH, "Số tin nhắn")] == "4"
+    assert [BEN_THANH_NAME] == list({row[2] for row in table if row[:2] == ["Theo đơn vị", BEN_THANH]})
     assert ("Phạm vi", "from") in {(row[0], row[1]) for row in table}
     assert export.filename(result) == "thong-ke-tro-ly-2026-11-01-2026-11-03.csv"
 

@@ -20,7 +20,7 @@ def test_procedure_detail_and_unknown_code(seeded_client: TestClient) -> None:
     assert detail["source_url"].startswith("https://")
     missing = seeded_client.get("/api/procedures/9.999999")
     assert missing.status_code == 404
-    assert "9.999999" in missing.json()["detail"]
+    assert "9.999999" in missing.json()["error"]
 
 
 def test_search_input_is_validated(seeded_client: TestClient) -> None:

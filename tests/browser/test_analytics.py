@@ -17,7 +17,9 @@ from knowledge.privacy import sender_hash
 
 pytestmark = pytest.mark.browser
 
-UNIT = "Phường Thử Nghiệm Biểu Đồ"  # only this test writes it, so its figures are known
+# Turns keep official unit codes; the page and the CSV show the unit's name. Only this test writes
+# this unit, so its figures are known whatever else the stack's store holds.
+UNIT, UNIT_NAME = "26732", "Đặc khu Côn Đảo"
 
 
 def _add_activity(stack: Any) -> None:
@@ -40,7 +42,7 @@ def _add_activity(stack: Any) -> None:
                             at=at,
                             sender_hash=sender_hash(sender),
                             channel="web" if n % 2 else "zalo",
-                            unit=UNIT,
+                            unit_code=UNIT,
                             intent="ask_fee" if n % 2 else "ask_documents",
                             confidence=0.9,
                             procedure_code="1.001193",
@@ -100,6 +102,7 @@ def test_analyst_sees_charts_and_downloads_the_csv(staff_page: Any, stack: Any, 
         assert drawn, f"{canvas} was not drawn"
 
     # narrow to the test's unit: its figures are known whatever else the stack's store holds
+    assert page.locator(f"#filter-unit option[value='{UNIT}']").inner_text() == UNIT_NAME
     page.select_option("#filter-unit", UNIT)
     page.click("#analytics-filters button[type=submit]")
     page.locator("#analytics-status", has_text="Đã cập nhật").wait_for()
@@ -118,7 +121,8 @@ def test_analyst_sees_charts_and_downloads_the_csv(staff_page: Any, stack: Any, 
     assert download.suggested_filename.startswith("thong-ke-tro-ly-") and download.suggested_filename.endswith(".csv")
     content = Path(download.path()).read_text(encoding="utf-8")
     assert content.startswith("\ufeffMục,Khóa,Tên,Chỉ số,Giá trị")
-    assert f"Phạm vi,unit,Đơn vị,,{UNIT}" in content
+    assert f"Phạm vi,unit,Đơn vị,,{UNIT_NAME}" in content
+    assert f"Theo đơn vị,{UNIT},{UNIT_NAME},Số tin nhắn,9" in content
     assert "Tổng quan,conversations," in content
 
     assert outside == [], f"requests left the server: {outside}"

@@ -30,7 +30,7 @@ def _add_inbox_message(stack: Any, text: str) -> int:
     try:
         with sessionmaker(bind=engine).begin() as session:
             turn = ConversationTurn(
-                at=dt.datetime.now(dt.UTC).replace(tzinfo=None), sender_hash="browser-test", channel="web", unit=None,
+                at=dt.datetime.now(dt.UTC).replace(tzinfo=None), sender_hash="browser-test", channel="web", unit_code=None,
                 intent="nlu_fallback", confidence=0.21, procedure_code=None, fallback=True, needs_review=True,
                 text_redacted=text, handled_by="bot",
             )

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter, ValidationError
 
 from api.chat.schemas import ChatRequest
 from api.errors import install_error_handlers
@@ -175,7 +176,17 @@ def test_history_rejects_malformed_senders(client: TestClient, sender: str) -> N
     assert response.json()["error"].startswith("Dữ liệu gửi lên không hợp lệ")
 
 
-@pytest.mark.parametrize("sender", ["zalo-1234567890", "web-abc", "test-sender", SENDER.upper()])
+@pytest.mark.parametrize("sender", ["zalo-1234567890", "test-sender", SENDER.upper()])
+def test_history_refuses_other_channels_conversations(
+    client: TestClient, rasa_calls: list[httpx.Request], sender: str
+) -> None:
+    response = client.get("/api/chat/history", params={"sender": sender})
+    assert response.status_code == 422
+    assert "web-" in response.json()["error"]
+    assert rasa_calls == []
+
+
+@pytest.mark.parametrize("sender", ["web-abc", "web-" + SENDER[4:].upper()])
 def test_history_is_only_for_web_widget_conversations(
     client: TestClient, rasa_calls: list[httpx.Request], sender: str
 ) -> None:
@@ -186,9 +197,19 @@ def test_history_is_only_for_web_widget_conversations(
 
 
 def test_history_accepts_what_chat_accepts() -> None:
-    sender = ChatRequest.model_fields["sender"].metadata
-    assert any(getattr(m, "pattern", None) == routes.SENDER_PATTERN for m in sender)
-    assert any(getattr(m, "max_length", None) == routes.SENDER_MAX_LENGTH for m in sender)
+    history_sender = TypeAdapter(routes.SenderQuery)
+    for sender in (SENDER, "web-abc", "zalo-1", "web x", "web-", "w" * 129):
+        try:
+            ChatRequest(sender=sender, message="x")
+            chat_ok = True
+        except ValidationError:
+            chat_ok = False
+        try:
+            history_sender.validate_python(sender)
+            history_ok = True
+        except ValidationError:
+            history_ok = False
+        assert chat_ok == history_ok, sender
     ChatRequest(sender=SENDER, message="x")  # a widget id is a valid chat sender
 
 

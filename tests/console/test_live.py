@@ -28,6 +28,7 @@ from knowledge.handoff import service
 from knowledge.settings import Settings
 
 SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"
+CLIENT = "203.0.113.7"  # the web client's address
 OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
 
 
@@ -89,7 +90,7 @@ def test_rasa_answers_a_conversation_nobody_took(store: None) -> None:
     rasa = FakeRasaHttp()
 
     async def run() -> Any:
-        return await handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="xin chào")
+        return await handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="xin chào", client=CLIENT)
 
     turn = asyncio.run(run())
     assert [m.text for m in turn.messages] == ["Trợ lý trả lời"]
@@ -99,7 +100,7 @@ def test_rasa_answers_a_conversation_nobody_took(store: None) -> None:
 def test_a_waiting_request_is_reported_with_the_stream_cursor(store: None) -> None:
     request_id = open_request()
     rasa = FakeRasaHttp()
-    turn = asyncio.run(handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="còn chờ lâu không"))
+    turn = asyncio.run(handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="còn chờ lâu không", client=CLIENT))
     assert [m.text for m in turn.messages] == ["Trợ lý trả lời"]
     assert turn.handoff is not None and turn.handoff.status == "queued"
     with session_scope() as session:
@@ -120,14 +121,17 @@ def test_a_taken_conversation_goes_to_the_officer_without_an_apology(store: None
     async def run() -> Any:
         woken = asyncio.create_task(hub.wait(5))
         await asyncio.sleep(0)
-        turn = await handle_citizen_message(state, sender=SENDER, channel="web", text="Tôi muốn hỏi về hộ tịch")
+        turn = await handle_citizen_message(state, sender=SENDER, channel="web", text="Tôi muốn hỏi về hộ tịch", client=CLIENT)
         await asyncio.wait_for(woken, 1)  # the console's streams are woken at once
         return turn
 
     turn = asyncio.run(run())
     assert turn.messages == [] and turn.handled_by_agent
     assert turn.handoff is not None and turn.handoff.status == "taken" and turn.handoff.agent == "Nguyễn Thị Lan"
-    assert ("/webhooks/rest/webhook", {"sender": SENDER, "message": "Tôi muốn hỏi về hộ tịch"}) in rasa.posted
+    assert any(
+        path == "/webhooks/rest/webhook" and (body["sender"], body["message"]) == (SENDER, "Tôi muốn hỏi về hộ tịch")
+        for path, body in rasa.posted
+    )
     with session_scope() as session:
         last = service.transcript(session, request_id)[-1]
         assert (last.author, last.text) == ("citizen", "Tôi muốn hỏi về hộ tịch")
@@ -138,7 +142,7 @@ def test_replies_of_a_paused_assistant_are_not_shown_while_an_officer_answers(st
     with session_scope() as session:
         service.take(session, request_id, LAN)
     rasa = FakeRasaHttp()  # a pause that did not reach Rasa: it still answers
-    turn = asyncio.run(handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="alo"))
+    turn = asyncio.run(handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="alo", client=CLIENT))
     assert turn.messages == [] and turn.handled_by_agent
 
 
@@ -215,7 +219,8 @@ def test_the_stream_says_none_and_ends_when_nobody_was_asked_for(widget_client: 
 
 
 def test_the_stream_is_only_for_widget_conversations(widget_client: TestClient) -> None:
-    assert widget_client.get("/api/chat/events", params={"sender": "zalo-123"}).status_code == 403
+    assert widget_client.get("/api/chat/events", params={"sender": "web-123"}).status_code == 403
+    assert widget_client.get("/api/chat/events", params={"sender": "zalo-123"}).status_code == 422
     assert widget_client.get("/api/chat/events", params={"sender": "web x"}).status_code == 422
 
 

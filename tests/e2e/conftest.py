@@ -57,6 +57,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # One synthetic officer per role (tests/staff/accounts.py) for the console and admin pages.
         create_accounts_in(str(running.config.data_dir / "tthc.sqlite3"))
         running.config.extra_env.update(_zalo_env(zalo_server.url))
+        # The whole suite (and the browser tests) talks from 127.0.0.1: a limit far above the default
+        # per-client one (tests/security/test_chat_rate_limit.py tests the limit itself).
+        running.config.extra_env["TTHC_CHAT_RATE_LIMIT"] = "100000/minute"
         running.start()
         _running["stack"] = running
         _zalo["state"] = zalo_state
@@ -101,7 +104,7 @@ class Conversation:
 
 @pytest.fixture
 def conversation(api: httpx.Client, request: pytest.FixtureRequest) -> Conversation:
-    sender = "test-" + "".join(c if c.isalnum() else "-" for c in request.node.name)[:100]
+    sender = "web-test-" + "".join(c if c.isalnum() else "-" for c in request.node.name)[:100]
     return Conversation(api, sender)
 
 

@@ -40,7 +40,7 @@ def test_without_diacritics_and_abbreviated(conversation: Conversation, api: htt
 
 @pytest.mark.parametrize(("code", "question"), FIVE_PROCEDURES.items())
 def test_documents_for_five_procedures(api: httpx.Client, code: str, question: str) -> None:
-    conversation = Conversation(api, f"five-{code}")
+    conversation = Conversation(api, f"web-five-{code}")
     text = conversation.text(question)
     assert code in text
     for name in _required_documents(api, code):
@@ -66,14 +66,15 @@ def test_health_is_ok_when_everything_runs(api: httpx.Client) -> None:
 
 
 def test_invalid_input_is_refused_clearly(api: httpx.Client) -> None:
-    response = api.post("/api/chat", json={"sender": "x", "message": "a" * 5000})
+    response = api.post("/api/chat", json={"sender": "web-x", "message": "a" * 5000})
     assert response.status_code == 422
     assert "message" in response.json()["error"]
 
 
 def test_rasa_parse_endpoint_returns_intents_and_entities(stack) -> None:  # noqa: ANN001
     response = httpx.post(
-        f"{stack.config.rasa_url}/model/parse", json={"text": "tra cứu hồ sơ 000.00.01.H29-250710-0012 ở phường Bến Thành"}, timeout=30
+        f"{stack.config.rasa_url}/model/parse", params=stack.config.rasa_params,
+        json={"text": "tra cứu hồ sơ 000.00.01.H29-250710-0012 ở phường Bến Thành"}, timeout=30,
     )
     parsed = response.json()
     assert parsed["intent"]["name"] == "check_dossier_status"

@@ -124,6 +124,17 @@ def test_dossier_lookup_success_after_a_malformed_code(conversation: Conversatio
     assert "Đã trả kết quả" in result and "Đăng ký khai sinh" in result and "minh họa" in result
 
 
+def test_finding_7_last_four_digits_0008_verify(conversation: Conversation) -> None:
+    """Issue 12, finding 7: "0008" looks like a code's sequence number and the extractor tags it
+    as a dossier_code; while the digits are asked for it must not replace the code (domain.yml
+    mapping conditions). Demo dossier 8's phone is 0900000008."""
+    assert "mã hồ sơ" in conversation.text("tra cứu hồ sơ").lower()
+    assert "4 số cuối" in conversation.text("000.00.01.DEMO-250804-0008")
+    result = conversation.text("0008")
+    assert "Hồ sơ 000.00.01.DEMO-250804-0008" in result and "minh họa" in result
+    assert "định dạng" not in result
+
+
 def test_dossier_code_given_up_front(conversation: Conversation) -> None:
     assert "4 số cuối" in conversation.text("tra cứu hồ sơ 000.00.01.DEMO-250710-0002 giúp em")
 

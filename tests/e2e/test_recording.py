@@ -49,7 +49,8 @@ def test_turns_are_recorded_with_what_the_assistant_understood(stack: Stack, api
         assert response.status_code == 200, response.text
     understood, lost = turns_of(stack, sender, 2)
     assert understood.intent == "ask_documents" and understood.confidence and understood.confidence > 0.6
-    assert understood.channel == "web" and understood.unit == "Phường Bến Thành"
+    # The page's unit is kept as the official code of the unit it names (Phường Bến Thành).
+    assert understood.channel == "web" and understood.unit_code == "26743"
     assert (understood.needs_review, understood.text_redacted) == (False, None)
     assert (lost.intent, lost.fallback, lost.needs_review) == ("nlu_fallback", True, True)
     assert lost.text_redacted == "xyz qwrt bnm plk"

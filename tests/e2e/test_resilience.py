@@ -20,7 +20,7 @@ def test_killed_process_gives_503_and_apology(stack: Stack, api: httpx.Client, p
         health = api.get("/api/health")
         assert health.status_code == 503
         assert health.json()["down"] == [component]
-        messages = Conversation(api, f"resilience-{process}").say("đăng ký khai sinh cần giấy tờ gì")
+        messages = Conversation(api, f"web-resilience-{process}").say("đăng ký khai sinh cần giấy tờ gì")
         assert len(messages) == 1
         assert "Xin lỗi" in messages[0]["text"] and "tổng đài" in messages[0]["text"]
     finally:

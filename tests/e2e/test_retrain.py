@@ -37,31 +37,34 @@ def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-def _status(rasa_url: str) -> str:
-    return httpx.get(f"{rasa_url}/status", timeout=10).json()["model_file"]
+def _status(rasa_url: str, token: str) -> str:
+    return httpx.get(f"{rasa_url}/status", params={"token": token}, timeout=10).json()["model_file"]
 
 
-def _events(rasa_url: str, sender: str) -> list[dict]:
-    return httpx.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=10).json()["events"]
+def _events(rasa_url: str, sender: str, token: str) -> list[dict]:
+    url = f"{rasa_url}/conversations/{sender}/tracker"
+    return httpx.get(url, params={"token": token}, timeout=10).json()["events"]
 
 
 def test_retrain_scores_and_activates_on_the_running_rasa(
     stack: Stack, api: httpx.Client, tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:
-    rasa_url = stack.config.rasa_url
+    rasa_url, token = stack.config.rasa_url, stack.config.rasa_token
     original = stack.config.model
-    assert _status(rasa_url) == original.name
+    assert _status(rasa_url, token) == original.name
     learned = tmp_path / "learned.yml"
     for intent, text in LEARNED.items():
         assert add_example(learned, intent, text).added
     data_dir = tmp_path / "var"
     data_dir.mkdir()
-    config = build_config(data_dir=data_dir, learned=learned, rasa_url=rasa_url, extra_model_dirs=(original.parent,))
+    config = build_config(
+        data_dir=data_dir, learned=learned, rasa_url=rasa_url, rasa_token=token, extra_model_dirs=(original.parent,)
+    )
     service = RetrainService(config, factory)
     # A citizen in the middle of a conversation when the model changes (bot/model_swap.py).
-    sender = "test-retrain-continuity"
+    sender = "web-test-retrain-continuity"
     assert api.post("/api/chat", json={"sender": sender, "message": "cho hỏi thủ tục đăng ký khai sinh"}).status_code == 200
-    before = _events(rasa_url, sender)
+    before = _events(rasa_url, sender, token)
     try:
         job_id = service.start("e2e-editor", background=False)
         with factory() as session:
@@ -79,15 +82,19 @@ def test_retrain_scores_and_activates_on_the_running_rasa(
         assert cand["macro_f1"] >= cur["macro_f1"] > 0.8
         assert models[candidate.name].active and not models[original.name].active
         # the running server now answers with the candidate
-        assert _status(rasa_url) == candidate.name
+        assert _status(rasa_url, token) == candidate.name
         # the conversation in progress is still there, slots included
-        assert _events(rasa_url, sender)[: len(before)] == before
+        assert _events(rasa_url, sender, token)[: len(before)] == before
         for intent, text in LEARNED.items():
-            parsed = httpx.post(f"{rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+            parsed = httpx.post(
+                f"{rasa_url}/model/parse", params={"token": token}, json={"text": text}, timeout=30
+            ).json()
             assert parsed["intent"]["name"] == intent
-        reply = api.post("/api/chat", json={"sender": "test-retrain", "message": "lệ phí đăng ký khai sinh"})
+        reply = api.post("/api/chat", json={"sender": "web-test-retrain", "message": "lệ phí đăng ký khai sinh"})
         assert reply.status_code == 200 and reply.json()["messages"]
         assert training.active_model(data_dir, learned, log=lambda _m: None) == candidate
     finally:
-        httpx.put(f"{rasa_url}/model", json={"model_file": str(original)}, timeout=300).raise_for_status()
-        assert _status(rasa_url) == original.name
+        httpx.put(
+            f"{rasa_url}/model", params={"token": token}, json={"model_file": str(original)}, timeout=300
+        ).raise_for_status()
+        assert _status(rasa_url, token) == original.name

@@ -422,7 +422,8 @@ async def test_lookups_are_limited_per_sender(
         assert (await service.lookup("busy", RETURNED, "0001")).ok, minute
     result = await service.lookup("busy", RETURNED, "0001")
     assert result.outcome is LookupOutcome.RATE_LIMITED and "20 lần" in result.message
-    assert result.retry_after_minutes == 41
+    # Fixed windows (counters.py): the hour that started at 10:00 ends at 11:00, 40 minutes on.
+    assert result.retry_after_minutes == 40
     assert (await make_service(settings, scope, clock).lookup("busy", RETURNED, "0001")).outcome is (
         LookupOutcome.RATE_LIMITED
     )
@@ -431,9 +432,10 @@ async def test_lookups_are_limited_per_sender(
 
 
 @pytest.mark.asyncio
-async def test_a_code_is_locked_after_failures_from_many_senders(
-    service: DossierLookupService, settings: DossierSettings
+async def test_a_code_is_slowed_down_after_failures_from_many_clients(
+    service: DossierLookupService, settings: DossierSettings, clock: Clock
 ) -> None:
+    # Without client metadata each sender stands for a client: many identities.
     for code in (PROCESSING, UNKNOWN):
         for i in range(settings.max_failed_per_code):
             result = await service.lookup(f"bot-{code}-{i}", code, f"{i:04d}9"[-4:])
@@ -444,6 +446,10 @@ async def test_a_code_is_locked_after_failures_from_many_senders(
     assert known.outcome is unknown.outcome is LookupOutcome.CODE_LOCKED
     assert known.message == unknown.message and known.report is None
     assert (await service.lookup("fresh-sender", RETURNED, "0001")).ok
+    # A slow-down, not a day-long lock: the next window lets the owner in.
+    assert known.retry_after_minutes == settings.code_window_minutes
+    clock.advance(minutes=settings.code_window_minutes)
+    assert (await service.lookup("fresh-sender", PROCESSING, "0002")).ok
 
 
 @pytest.mark.asyncio

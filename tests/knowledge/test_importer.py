@@ -420,7 +420,7 @@ def test_unreadable_files_raise(session: Session, tmp_path: Path) -> None:
 def test_csv_sample_import(session: Session) -> None:
     report = import_file(session, DATA_DIR / "sample.csv", actor="tester")
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "9.000001", "added"), (3, "9.000002", "added")]
-    assert report.notes == ["Bỏ qua các cột không dùng: “ghi chú nội bộ”"]
+    assert report.notes == ["Cột “ghi chú nội bộ” không được dùng và đã bỏ qua"]
     first = procedures.to_record(procedures.get_by_code(session, "9.000001"))  # type: ignore[arg-type]
     assert first.levels == ["xa"]
     assert sorted(first.aliases) == ["làm giấy khai sinh thử", "thử khai sinh"]

@@ -46,7 +46,7 @@ def _turn(text: str, **values: Any) -> int:
     with get_sessionmaker().begin() as session:
         turn = ConversationTurn(
             at=values.pop("at", dt.datetime(2026, 11, 21, 9, 0)), sender_hash="r" * 16,
-            channel=values.pop("channel", "web"), unit=None, intent=values.pop("intent", "nlu_fallback"),
+            channel=values.pop("channel", "web"), unit_code=None, intent=values.pop("intent", "nlu_fallback"),
             confidence=0.2, procedure_code=None, fallback=values.pop("fallback", True), needs_review=True,
             text_redacted=text, handled_by="bot",
         )

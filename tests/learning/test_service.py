@@ -46,7 +46,7 @@ def _turn(db: Session, text: str | None, *, channel: str = "web", intent: str | 
           confidence: float | None = 0.31, fallback: bool = False, needs_review: bool = True,
           at: dt.datetime | None = None) -> int:
     turn = ConversationTurn(
-        at=at or dt.datetime(2026, 11, 20, 9, 0), sender_hash="h" * 16, channel=channel, unit=None, intent=intent,
+        at=at or dt.datetime(2026, 11, 20, 9, 0), sender_hash="h" * 16, channel=channel, unit_code=None, intent=intent,
         confidence=confidence, procedure_code=None, fallback=fallback, needs_review=needs_review,
         text_redacted=text, handled_by="bot",
     )

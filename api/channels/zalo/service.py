@@ -24,7 +24,7 @@ from api.channels.zalo.config import ZaloSettings
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.tokens import TokenStore
 from api.chat.schemas import BotMessage
-from api.chat.service import RasaClient, apology, converse, handle_citizen_message
+from api.chat.service import apology, ask_assistant, handle_citizen_message
 from knowledge.privacy import sender_hash
 from knowledge.settings import Settings
 
@@ -51,6 +51,20 @@ NON_TEXT_REPLY = (
     "Dạ, hiện em chỉ đọc được tin nhắn dạng chữ. Anh/chị vui lòng gõ câu hỏi về thủ tục hành chính "
     "(ví dụ: “làm căn cước cần giấy tờ gì?”) để em hỗ trợ ạ."
 )
+# A text longer than ``max_message_chars`` (the web API's limit too) is recorded under this name,
+# without its text: it is answered with too_long_reply() and never reaches Rasa or the action
+# server, whose work grows with the text (issue 12: one 320 KB message stopped the assistant).
+TOO_LONG_EVENT = "user_send_text.too_long"
+
+
+def too_long_reply(limit: int) -> str:
+    """What a citizen reads after a message longer than ``limit`` characters."""
+    shown = f"{limit:,}".replace(",", ".")  # Vietnamese thousands separator: 2.000
+    return (
+        f"Dạ, tin nhắn của anh/chị dài quá {shown} ký tự nên em chưa đọc được ạ. Anh/chị vui lòng gửi "
+        f"câu hỏi ngắn gọn hơn, hoặc chia thành nhiều tin nhắn ngắn, mỗi tin không quá {shown} ký tự, "
+        "để em hỗ trợ ạ."
+    )
 
 
 def log_tag(hashed: str) -> str:
@@ -106,6 +120,11 @@ class ZaloChannel:
             logger.info("zalo text event without text: ignored")
             return "ignored"
         hashed = sender_hash(SENDER_PREFIX + user_id)
+        limit = self.app_settings.max_message_chars
+        if name == TEXT_EVENT and isinstance(text, str) and len(text) > limit:
+            # Neither stored nor passed on; still recorded under its msg_id, so a replay stays a duplicate.
+            logger.info("zalo text from sender %s longer than %d characters: not passed on", log_tag(hashed), limit)
+            name, text = TOO_LONG_EVENT, None
         is_new = await asyncio.to_thread(
             inbox.record,
             self.sessions,
@@ -150,6 +169,8 @@ class ZaloChannel:
         try:
             if event.event_name == TEXT_EVENT and event.text:
                 replies, to_officer = await self._converse(SENDER_PREFIX + event.user_id, event.text)
+            elif event.event_name == TOO_LONG_EVENT:
+                replies, to_officer = [BotMessage(text=too_long_reply(self.app_settings.max_message_chars))], False
             else:
                 replies, to_officer = [BotMessage(text=NON_TEXT_REPLY)], False
             # An officer answers a taken conversation from the console: nothing to send now.
@@ -167,10 +188,13 @@ class ZaloChannel:
 
     async def _converse(self, sender: str, text: str) -> tuple[list[BotMessage], bool]:
         """The replies, and whether the message went to the officer who has taken the conversation."""
+        user_id = sender.removeprefix(SENDER_PREFIX)  # the identity Zalo signed for (client key for Rasa)
         if self.app_state is None:  # a channel built without the application: Rasa only
-            rasa = RasaClient(self.app_settings, self.http)
-            return await converse(rasa, self.app_settings, sender, text), False
-        turn = await handle_citizen_message(self.app_state, sender=sender, channel=CHANNEL, text=text)
+            answer = await ask_assistant(
+                self.app_settings, self.http, sender=sender, channel=CHANNEL, text=text, client=user_id
+            )
+            return answer.replies, False
+        turn = await handle_citizen_message(self.app_state, sender=sender, channel=CHANNEL, text=text, client=user_id)
         return turn.messages, turn.handled_by_agent
 
     def render(self, replies: list[BotMessage]) -> list[dict[str, Any]]:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Any
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+# Epoch milliseconds in ASCII digits (13 until the year 2286). Checked before any int() or
+# arithmetic: str.isdigit() also accepts "²" or "١٢٣", and int() refuses more than 4,300 digits,
+# so such values used to end in a 500 (issue 12).
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
+MAX_TIMESTAMP = 10**15 - 1
 
 
 class WebhookRejected(Exception):
@@ -41,12 +47,21 @@ def _header_value(header: str | None) -> bytes:
 
 
 def event_timestamp(event: dict[str, Any]) -> str:
-    """The ``timestamp`` field exactly as it takes part in the signature (digits only)."""
+    """The ``timestamp`` field exactly as it takes part in the signature: a plain, bounded
+    number of milliseconds (a string of ASCII digits, or a JSON integer)."""
     value = event.get("timestamp")
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if value is None or value == "":
         raise WebhookRejected("missing timestamp")
-    text = str(value).strip()
-    if not text.isdigit():
+    if isinstance(value, bool):
+        raise WebhookRejected("malformed timestamp")
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_TIMESTAMP:  # bounded before str(), which refuses huge numbers too
+            raise WebhookRejected("malformed timestamp")
+        return str(value)
+    if not isinstance(value, str) or len(value) > 64:
+        raise WebhookRejected("malformed timestamp")
+    text = value.strip()
+    if not _TIMESTAMP_RE.fullmatch(text):
         raise WebhookRejected("malformed timestamp")
     return text
 

@@ -200,8 +200,8 @@
     if (current && units.indexOf(current) < 0) units.push(current);
     units.forEach(function (unit) {
       var option = document.createElement("option");
-      option.value = unit;
-      option.textContent = unit;
+      option.value = unit;  // the unit's official code; officers pick it by its name
+      option.textContent = (data.unit_labels && data.unit_labels[unit]) || unit;
       unitSelect.appendChild(option);
     });
     unitSelect.value = current;

@@ -1,0 +1,95 @@
+"""Per-client rate limit of ``POST /api/chat``: one address (resolved through trusted proxies,
+api/security/proxies.py) may send ``TTHC_CHAT_RATE_LIMIT`` messages, in the ``limits`` library's
+notation ("30/minute;600/hour": every limit applies), counted in moving windows.
+
+A citizen types far slower than 30 messages a minute; a script that floods the assistant is
+answered 429 with ``Retry-After`` before its message reaches Rasa, so the others keep being
+served. Counters live in the API process's memory like the login throttle's (one process serves
+the bridge); a restart forgets them. Offices behind one NAT share an address: raise the limit
+for such a deployment rather than drop it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel, Field
+
+from api.security.proxies import client_address
+
+TOO_FAST = (
+    "Anh/chị gửi tin nhắn quá nhanh. Xin vui lòng chờ khoảng {wait} rồi gửi tiếp; "
+    "trợ lý vẫn giữ nguyên cuộc trò chuyện của anh/chị."
+)
+
+
+class RateLimitedBody(BaseModel):
+    error: str = Field(description="Lời nhắn tiếng Việt cho người dân")
+    retry_after: int = Field(description="Số giây cần chờ (như header Retry-After)")
+
+
+RATE_LIMITED_RESPONSE = {
+    429: {
+        "model": RateLimitedBody,
+        "description": "Gửi quá nhiều tin nhắn từ một địa chỉ; chờ số giây trong header Retry-After",
+        "headers": {"Retry-After": {"description": "Số giây cần chờ", "schema": {"type": "integer"}}},
+    }
+}
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after_seconds: int = 0
+
+
+class ChatRateLimiter:
+    def __init__(self, limits_spec: str) -> None:
+        self._limits: list[RateLimitItem] = parse_many(limits_spec)  # ValueError on a bad setting: fail at start
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, address: str) -> RateDecision:
+        """Count one message from ``address`` if every limit allows it; a refused message is not
+        counted, so waiting Retry-After seconds is always enough."""
+        refused = [item for item in self._limits if not self._limiter.test(item, "chat", address)]
+        if refused:
+            now = time.time()
+            wait = max(self._limiter.get_window_stats(item, "chat", address).reset_time - now for item in refused)
+            return RateDecision(False, max(1, math.ceil(wait)))
+        for item in self._limits:
+            self._limiter.hit(item, "chat", address)
+        return RateDecision(True)
+
+
+class ChatRateLimited(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"rate limited for {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} giây"
+    return f"{math.ceil(seconds / 60)} phút"
+
+
+async def limit_chat_rate(request: Request) -> None:
+    """FastAPI dependency of POST /api/chat (async: no thread hop, and no await between the test
+    and the hit, so concurrent requests cannot both pass the last free slot)."""
+    limiter: ChatRateLimiter = request.app.state.chat_rate_limiter
+    decision = limiter.hit(client_address(request))
+    if not decision.allowed:
+        raise ChatRateLimited(decision.retry_after_seconds)
+
+
+def rate_limited_response(error: ChatRateLimited) -> JSONResponse:
+    seconds = error.retry_after_seconds
+    body = RateLimitedBody(error=TOO_FAST.format(wait=_wait_text(seconds)), retry_after=seconds)
+    return JSONResponse(body.model_dump(), status_code=429, headers={"Retry-After": str(seconds)})
