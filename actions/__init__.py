@@ -1,5 +1,5 @@
-"""Custom actions served by rasa_sdk (``python -m rasa_sdk --actions actions``), one module per
-concern. Actions only translate between the dialogue and the knowledge services."""
+"""Custom actions served by rasa_sdk through ``python -m cli.action_server`` (loopback only, token
+required), one module per concern. Actions only translate between the dialogue and the knowledge services."""
 
 from actions.dossiers import ActionDossierStatus, ValidateDossierForm
 from actions.fallback import ActionDefaultFallback
