@@ -11,7 +11,7 @@ help:
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
 	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
-	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions - measurements"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -26,7 +26,7 @@ test:
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions
+.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length
 # The first admin of the staff pages (/staff/login); TTHC_ADMIN_PASSWORD avoids the prompt.
 staff-admin:
 	@$(ENVS) && "$$APP_PY" -m cli staff create-admin
@@ -47,6 +47,10 @@ bench-knowledge:
 # Suggestion latency for the hotline console over the imported national sample (p95 < 100 ms).
 bench-suggestions:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.suggestions
+
+# Procedure search time against message length, up to and past max_message_chars.
+bench-search-length:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.search_length
 
 bench-stack:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.stack
