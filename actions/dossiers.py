@@ -1,6 +1,6 @@
 """Dossier status (tra cứu hồ sơ): code, then the last four digits of the registered phone,
 then the status. The lookup rules (verification, rate limits, what may be revealed) live in
-knowledge.dossiers.service; this module only runs the form."""
+servicedesk.dossiers.service; this module only runs the form."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from knowledge.dossiers.hashing import normalise_code
-from knowledge.dossiers.service import LookupOutcome, get_lookup_service
+from servicedesk.dossiers.hashing import normalise_code
+from servicedesk.dossiers.service import LookupOutcome, get_lookup_service
 
 # The digits are never kept in the tracker: once used, the slot holds only the outcome.
 VERIFIED = "verified"

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_button, latest_text
-from knowledge.db import session_scope
+from core.db import session_scope
 from knowledge.procedures.search import procedure_search
 
 INTENT_CHOICES = {

@@ -11,9 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, entity_values, latest_text
 from bot.vntext import normalize_folded
-from knowledge.db import session_scope
-from knowledge.feedback.service import FeedbackError, record_feedback
-from knowledge.ratings.service import parse_score, record_rating
+from core.db import session_scope
+from servicedesk.feedback.service import FeedbackError, record_feedback
+from servicedesk.ratings.service import parse_score, record_rating
 from knowledge.units import service as units
 
 _NO_CONTACT = {"bo qua", "khong", "khong can", "thoi", "khong de lai", "skip"}

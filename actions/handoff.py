@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
-from knowledge.db import session_scope
-from knowledge.handoff.service import OFFICE_HOURS_TEXT, request_handoff
-from knowledge.settings import get_settings
+from core.db import session_scope
+from servicedesk.handoff.service import OFFICE_HOURS_TEXT, request_handoff
+from core.settings import get_settings
 
 
 class ActionRequestHandoff(Action):

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from actions.common import entity_texts, latest_text
 from knowledge.centres import service as centres
-from knowledge.db import session_scope
-from knowledge.settings import get_settings
+from core.db import session_scope
+from core.settings import get_settings
 from knowledge.units import service as units
 from knowledge.units.service import UnitMatch
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from actions.common import entity_values, intent_button, latest_intent, text_without
 from actions.feedback import rating_buttons
 from actions.places import ActionFindOffice, centre_text, current_of, resolve_mentioned_unit
-from knowledge.db import session_scope
+from core.db import session_scope
 from knowledge.procedures import answers
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure

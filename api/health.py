@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from knowledge.db import get_engine
+from core.db import get_engine
 
 router = APIRouter(prefix="/api", tags=["health"])
 CHECK_TIMEOUT = 3.0

@@ -28,11 +28,11 @@ from api.staff.security import install_staff_handlers
 from api.suggestions.routes import router as suggestions_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
-from knowledge.centres.routes import router as centres_router
-from knowledge.procedures.routes import router as procedures_router
-from knowledge.units.routes import router as units_router
-from knowledge.accounts.throttle import LoginThrottle
-from knowledge.settings import get_settings
+from api.centres.routes import router as centres_router
+from api.procedures.routes import router as procedures_router
+from api.units.routes import router as units_router
+from servicedesk.accounts.throttle import LoginThrottle
+from core.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STAFF_STATIC_DIR = Path(__file__).resolve().parent / "staff" / "static"

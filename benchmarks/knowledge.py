@@ -7,7 +7,7 @@ first, then the national catalogue sample imported on top (the seed records are 
 file exists. It prints top-1 / top-3 accuracy overall and for the questions written with and
 without diacritics, the search latency per query (p50 / p95, after a warm-up, index build
 excluded), the index build time, and every miss. The unit-resolution numbers come from
-``knowledge.units.bench``.
+``benchmarks.units``.
 
 tests/knowledge/test_search_quality.py asserts the same numbers through ``evaluate``.
 """
@@ -169,8 +169,8 @@ def _time_with_revision_check(session: Session, questions: list[Question]) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    import knowledge.models  # noqa: F401 - every table on Base.metadata
-    from knowledge.db import Base, make_engine
+    import database.models  # noqa: F401 - every table on Base.metadata
+    from core.db import Base, make_engine
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="national catalogue JSONL")
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_units:
         from knowledge.units import bench as units_bench
 
-        print("unit resolution (knowledge.units.bench):")
+        print("unit resolution (benchmarks.units):")
         units_bench.main(["-v"])
     return 0
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import sessionmaker
 from benchmarks.knowledge import DEFAULT_CATALOGUE, build_store, load_questions
 from knowledge.procedures.search import ProcedureIndex
 from knowledge.procedures.service import list_published
-from knowledge.settings import get_settings
+from core.settings import get_settings
 
 WORDS = (10, 50, 125, 250, 500, 1_000, 2_000, 4_000, 8_000, 80_000)  # 80,000: the probe's 320 KB
 PROBE = "đăng ký tạm trú"
@@ -100,8 +100,8 @@ def print_table(label: str, index: ProcedureIndex, runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import knowledge.models  # noqa: F401 - every table on Base.metadata
-    from knowledge.db import Base, make_engine
+    import database.models  # noqa: F401 - every table on Base.metadata
+    from core.db import Base, make_engine
     from knowledge.seed.loader import seed_procedures
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

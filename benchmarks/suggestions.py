@@ -193,7 +193,7 @@ def api_server(data_dir: Path, database_url: str) -> Iterator[str]:
 def create_agent(session: Session) -> None:
     from api.staff.security import Role
 
-    from knowledge.accounts import service as accounts
+    from servicedesk.accounts import service as accounts
 
     accounts.create_account(
         session, username=AGENT_USERNAME, password=AGENT_PASSWORD, display_name="Cán bộ đo hiệu năng", role=Role.AGENT
@@ -235,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="only the in-process pass")
     args = parser.parse_args(argv)
 
-    from knowledge.db import make_engine
-    from knowledge.migrate import upgrade
+    from core.db import make_engine
+    from database.migrate import upgrade
 
     if not args.catalogue.exists():
         print(f"the national sample is missing: {args.catalogue} (pass --catalogue PATH)", file=sys.stderr)

@@ -4,7 +4,7 @@ Rasa 3.6.21's ``PUT /model`` builds a whole new agent, tracker store included, a
 old lock store. With the default in-memory tracker store every conversation in progress is
 forgotten at that moment (measured: a conversation of 8 tracker events came back with 3, a fresh
 session), so a citizen loses the procedure being discussed or a half-filled form, and the widget
-history is gone. The console's retrain activates models this way (knowledge/learning/retrain.py),
+history is gone. The console's retrain activates models this way (servicedesk/learning/retrain.py),
 so the new agent is handed the running tracker store. A persistent store configured in
 endpoints.yml (SQL, Redis) is left alone: the new agent reads the same conversations anyway.
 """

@@ -14,8 +14,8 @@ from cli.paths import data_dir
 from cli.setup_db import prepare_database
 from cli.staff import app as staff_app
 from cli.stack import Stack, StackConfig
-from knowledge.importer.cli import import_command
-from knowledge.learning.settings import learned_nlu_path
+from cli.importer import import_command
+from servicedesk.learning.settings import learned_nlu_path
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
 kb = typer.Typer(help="Kho tri thức: cơ sở dữ liệu, dữ liệu gốc, nhập dữ liệu.", no_args_is_help=True)
@@ -33,8 +33,8 @@ def _port(name: str, default: int) -> int:
 def _hint_first_admin() -> None:
     from sqlalchemy import func, select
 
-    from knowledge.accounts.models import StaffUser
-    from knowledge.db import session_scope
+    from servicedesk.accounts.models import StaffUser
+    from core.db import session_scope
 
     with session_scope() as session:
         if not session.scalar(select(func.count()).select_from(StaffUser)):
@@ -103,7 +103,7 @@ def train_command(force: bool = typer.Option(False, help="Train even if a model 
 @kb.callback()
 def _kb() -> None:
     """Every knowledge-store command works on a migrated database."""
-    from knowledge import migrate
+    from database import migrate
 
     migrate.upgrade()
 
@@ -121,7 +121,7 @@ def kb_init() -> None:
 def nlu_gazetteers() -> None:
     """Export procedure and unit phrases to bot/gazetteers/ for the NLU entity extractor."""
     from cli.gazetteers import export
-    from knowledge.db import session_scope
+    from core.db import session_scope
 
     prepare_database(console.print)
     with session_scope() as session:

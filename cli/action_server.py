@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
-from knowledge.settings import get_settings
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from knowledge import migrate
-from knowledge.db import session_scope
+from database import migrate
+from core.db import session_scope
 from knowledge.centres.service import seed_demo_centres
-from knowledge.dossiers.seed import seed_demo_dossiers
+from servicedesk.dossiers.seed import seed_demo_dossiers
 from knowledge.seed.loader import SEED_DIR, seed_procedures
 from knowledge.units.loader import load_units
 

@@ -20,7 +20,7 @@ from typing import IO
 import httpx
 
 from cli.paths import ROOT, rasa_env, rasa_venv
-from knowledge.settings import get_settings
+from core.settings import get_settings
 
 COLOURS = {"rasa": "35", "actions": "33", "api": "36"}
 

@@ -15,14 +15,14 @@ PASSWORD_ENV = "TTHC_ADMIN_PASSWORD"
 
 @app.callback()
 def _staff() -> None:
-    from knowledge import migrate
+    from database import migrate
 
     migrate.upgrade()
 
 
 def _create(username: str, display_name: str, role: str, password: str | None) -> None:
-    from knowledge.accounts import service
-    from knowledge.db import session_scope
+    from servicedesk.accounts import service
+    from core.db import session_scope
 
     secret = password or os.environ.get(PASSWORD_ENV) or typer.prompt(
         "Mật khẩu (ít nhất 10 ký tự)", hide_input=True, confirmation_prompt=True

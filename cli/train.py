@@ -63,7 +63,7 @@ def train_command(data: list[Path], out: Path, name: str) -> list[str]:
     ]
 
 
-# --- the model activated from the console (see knowledge/learning/retrain.py) ---------------
+# --- the model activated from the console (see servicedesk/learning/retrain.py) ---------------
 ACTIVE_MODEL_POINTER = "active-model.json"
 
 

@@ -1,1 +1,2 @@
-"""The knowledge store: procedures, the administrative map, service centres, dossiers."""
+"""What the assistant knows: the procedure catalogue, the administrative map (current and former units),
+service centres, the catalogue importer and the reviewed seed data."""

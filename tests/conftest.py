@@ -29,8 +29,8 @@ pytest_plugins = ["tests.staff.fixtures"]
 def session(tmp_path: Path) -> Iterator[Session]:
     from sqlalchemy.orm import sessionmaker
 
-    import knowledge.models  # noqa: F401 - registers every table on Base.metadata
-    from knowledge.db import Base, make_engine
+    import database.models  # noqa: F401 - registers every table on Base.metadata
+    from core.db import Base, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
     Base.metadata.create_all(engine)

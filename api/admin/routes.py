@@ -21,7 +21,7 @@ from api.admin.forms import CHANNEL_OPTIONS, DOCUMENT_OPTIONS, CentreForm, Proce
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
 from knowledge.centres import service as centres
-from knowledge.db import get_session
+from core.db import get_session
 from knowledge.importer import staging
 from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
 from knowledge.importer.rows import ImportFileError

@@ -32,11 +32,11 @@ import httpx
 from starlette.datastructures import State
 
 from api.chat.schemas import WEB_SENDER_PREFIX, BotMessage, HandoffInfo
-from knowledge.db import session_scope
-from knowledge.dossiers.config import get_dossier_settings
-from knowledge.handoff import service as handoff
-from knowledge.privacy import client_key
-from knowledge.settings import Settings
+from core.db import session_scope
+from servicedesk.dossiers.config import get_dossier_settings
+from servicedesk.handoff import service as handoff
+from core.privacy import client_key
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from api.console import service
 from api.console.live import LiveEvent, event_stream, get_hub, resume_cursor, sse_response
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
-from knowledge.handoff.service import MAX_TEXT_CHARS, HandoffError
+from servicedesk.handoff.service import MAX_TEXT_CHARS, HandoffError
 
 router = APIRouter(tags=["console"])
 

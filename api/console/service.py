@@ -1,6 +1,6 @@
 """The hotline console's actions on a conversation, and what each one tells Rasa and the citizen.
 
-The database change (``knowledge.handoff.service``), its audit entry and, for Zalo, the outbox
+The database change (``servicedesk.handoff.service``), its audit entry and, for Zalo, the outbox
 rows that carry it to the citizen are one transaction. Then Rasa's tracker is told (``pause``
 when an officer takes the conversation, ``resume`` when it is handed back, the officer's lines as
 bot events marked ``{"agent": true}`` so the widget's history shows them after a reload), the Zalo
@@ -31,18 +31,18 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.channels.zalo import outbox
+from servicedesk.zalo import outbox
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.service import SENDER_PREFIX, get_channel
 from api.chat.schemas import BotMessage
 from api.chat.service import append_tracker_events, channel_of_sender, sender_tag, tracker_events
 from api.console.live import LiveEvent, get_hub
 from api.widget.routes import MASKED_SLOTS, history_from_events
-from knowledge.db import session_scope
-from knowledge.handoff import service as handoff
-from knowledge.handoff.models import HandoffMessage, HandoffRequest, utcnow
-from knowledge.handoff.service import Agent, HandoffError
-from knowledge.privacy import sender_hash
+from core.db import session_scope
+from servicedesk.handoff import service as handoff
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest, utcnow
+from servicedesk.handoff.service import Agent, HandoffError
+from core.privacy import sender_hash
 from knowledge.procedures.models import Procedure
 
 logger = logging.getLogger(__name__)
@@ -343,7 +343,7 @@ def last_questions(events: list[dict[str, Any]], until: float | None) -> list[st
 def _audit_read(session: Session, request: HandoffRequest, viewer: Agent) -> None:
     """A conversation another officer took is open to every officer (supervision, shift hand-over);
     each reading is on the record: who read whose conversation, and when."""
-    from knowledge.audit.service import record
+    from core.audit.service import record
 
     record(
         session,

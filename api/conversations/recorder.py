@@ -4,7 +4,7 @@ analytics and the learning inbox see every conversation whatever its channel.
 What the assistant understood (intent, confidence, the procedure in context) is read from Rasa's
 tracker after the reply, off the reply's path: the citizen never waits for the bookkeeping.
 The page's unit (the widget's free-text data-unit) is kept only as the official code it names
-without doubt (knowledge/conversations/units.py), so nobody can invent units in the analytics.
+without doubt (servicedesk/conversations/units.py), so nobody can invent units in the analytics.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from starlette.datastructures import State
 
 from api.chat.service import fetch_tracker
-from knowledge.conversations.service import record_turn
-from knowledge.conversations.units import official_unit_code
-from knowledge.db import session_scope
+from servicedesk.conversations.service import record_turn
+from servicedesk.conversations.units import official_unit_code
+from core.db import session_scope
 
 
 def _parse_of(tracker: dict[str, Any], text: str) -> dict[str, Any] | None:

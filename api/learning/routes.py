@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from api.learning.runtime import rasa_available, retrain_service
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
-from knowledge.db import get_session
-from knowledge.learning import service
-from knowledge.learning.models import RetrainJob, TrainedModel
-from knowledge.learning.retrain import STAGE_LABELS, STATUS_LABELS, RetrainConflict, RetrainService
-from knowledge.learning.settings import learned_nlu_path
-from knowledge.learning.training_file import read_examples
+from core.db import get_session
+from servicedesk.learning import service
+from servicedesk.learning.models import RetrainJob, TrainedModel
+from servicedesk.learning.retrain import STAGE_LABELS, STATUS_LABELS, RetrainConflict, RetrainService
+from servicedesk.learning.settings import learned_nlu_path
+from servicedesk.learning.training_file import read_examples
 from knowledge.procedures.search import procedure_search
-from knowledge.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 router = APIRouter(tags=["staff: learning"])
 Editor = Annotated[StaffPrincipal, Depends(require_roles(Role.EDITOR))]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from cli import train as training
 from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
-from knowledge.db import get_sessionmaker
-from knowledge.learning.retrain import RetrainConfig, RetrainService
-from knowledge.learning.settings import learned_nlu_path
-from knowledge.settings import get_settings
+from core.db import get_sessionmaker
+from servicedesk.learning.retrain import RetrainConfig, RetrainService
+from servicedesk.learning.settings import learned_nlu_path
+from core.settings import get_settings
 
 
 def _compare_command(models: list[Path], out: Path) -> list[str]:

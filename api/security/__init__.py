@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from api.security.headers import SecurityHeadersMiddleware, warn_if_cookie_not_secure
 from api.security.proxies import install_proxy_headers
 from api.security.rate_limit import ChatRateLimited, ChatRateLimiter, rate_limited_response
-from knowledge.settings import Settings
+from core.settings import Settings
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:

@@ -18,7 +18,7 @@ import logging
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from knowledge.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from api.staff.security import (
     require_roles,
 )
 from api.staff.templating import render
-from knowledge.accounts import service as accounts
-from knowledge.accounts.roles import ROLE_LABELS
-from knowledge.accounts.throttle import LoginThrottle
-from knowledge.audit import service as audit
-from knowledge.db import get_session, session_scope
-from knowledge.settings import get_settings
+from servicedesk.accounts import service as accounts
+from servicedesk.accounts.roles import ROLE_LABELS
+from servicedesk.accounts.throttle import LoginThrottle
+from core.audit import service as audit
+from core.db import get_session, session_scope
+from core.settings import get_settings
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

@@ -19,9 +19,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from knowledge.accounts import service as accounts
-from knowledge.accounts.roles import Role, role_label
-from knowledge.db import session_scope
+from servicedesk.accounts import service as accounts
+from servicedesk.accounts.roles import Role, role_label
+from core.db import session_scope
 
 SESSION_COOKIE = "tthc_staff"
 CSRF_HEADER = "X-CSRF-Token"

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.staff.security import StaffPrincipal
-from knowledge.accounts.roles import Role
+from servicedesk.accounts.roles import Role
 
 API_DIR = Path(__file__).resolve().parent.parent
 

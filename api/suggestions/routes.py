@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from api.staff.security import Role, StaffPrincipal, require_roles
-from knowledge.db import get_session
+from core.db import get_session
 from knowledge.procedures.suggest import MAX_LIMIT, MAX_QUESTION_LENGTH, suggest
 
 router = APIRouter(prefix="/staff/api", tags=["staff: suggestions"])

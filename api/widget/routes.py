@@ -35,8 +35,8 @@ from api.console.live import (
     sse_response,
 )
 from api.errors import error_responses
-from knowledge.db import session_scope
-from knowledge.handoff import service as handoff_service
+from core.db import session_scope
+from servicedesk.handoff import service as handoff_service
 
 logger = logging.getLogger(__name__)
 

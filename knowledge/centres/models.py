@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.db import Base
+from core.db import Base
 
 
 class ServiceCentre(Base):

@@ -11,10 +11,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold
-from knowledge.audit import service as audit
+from core.audit import service as audit
 from knowledge.centres.models import ServiceCentre
 from knowledge.centres.schemas import CentreInput, CentreRecord
-from knowledge.pagination import Page
+from core.pagination import Page
 from knowledge.procedures.models import Procedure
 from knowledge.units.models import AdministrativeUnit
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from knowledge.db import begin_writing
+from core.db import begin_writing
 from knowledge.importer import limits
 from knowledge.importer.catalogue import iter_json, iter_jsonl
 from knowledge.importer.rows import FIELD_LABELS, ImportFileError, ParsedRow

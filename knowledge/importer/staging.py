@@ -28,14 +28,14 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.audit import service as audit
-from knowledge.db import begin_writing
+from core.audit import service as audit
+from core.db import begin_writing
 from knowledge.importer import limits
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import ImportReport, apply_parsed, detect_format, parse_file
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure, ProcedureVersion
-from knowledge.settings import get_settings
+from core.settings import get_settings
 
 MAX_UPLOAD_BYTES = limits.MAX_FILE_BYTES
 TOKEN_TTL = dt.timedelta(hours=1)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.vntext import normalize_folded
-from knowledge.audit import service as audit
+from core.audit import service as audit
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -19,7 +19,7 @@ from knowledge.procedures.models import (
     ProcedureDocument,
     ProcedureVersion,
 )
-from knowledge.pagination import Page
+from core.pagination import Page
 from knowledge.procedures.schemas import ProcedureRecord
 
 ADMIN_ORIGIN = "admin"

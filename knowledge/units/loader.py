@@ -180,7 +180,7 @@ def load_units(session: Session, sources: SourceData | None = None) -> LoadRepor
 
 
 def main() -> None:  # pragma: no cover - manual use: python -m knowledge.units.loader
-    from knowledge.db import session_scope
+    from core.db import session_scope
 
     with session_scope() as session:
         report = load_units(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from knowledge.db import Base
+from core.db import Base
 
 UNIT_LEVELS = ("province", "commune")
 # Current commune-level types are xa, phuong, dac_khu; former ones also thi_tran. Provinces: tinh, thanh_pho.

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold, normalize
-from knowledge.settings import get_settings
+from core.settings import get_settings
 from knowledge.units.loader import bare_name
 from knowledge.units.models import AdministrativeUnit, UnitSuccession
 from knowledge.units.sources import read_aliases

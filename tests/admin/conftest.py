@@ -22,7 +22,7 @@ def seeded(session: Session) -> Session:
 
 
 def audit_rows(session: Session, **where: Any) -> list[Any]:
-    from knowledge.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     stmt = select(AuditEntry).order_by(AuditEntry.id)
     for key, value in where.items():

@@ -11,11 +11,11 @@ import datetime as dt
 import io
 
 import pytest
-from knowledge.conversations.models import ConversationTurn
+from servicedesk.conversations.models import ConversationTurn
 from sqlalchemy.orm import Session
 
-from knowledge.analytics import export
-from knowledge.analytics.service import (
+from servicedesk.analytics import export
+from servicedesk.analytics.service import (
     UNKNOWN_UNIT,
     AnalyticsReport,
     Filters,
@@ -24,10 +24,10 @@ from knowledge.analytics.service import (
     percentile,
     report,
 )
-from knowledge.feedback.models import Feedback
-from knowledge.handoff.models import HandoffRequest
-from knowledge.privacy import sender_hash
-from knowledge.ratings.models import Rating
+from servicedesk.feedback.models import Feedback
+from servicedesk.handoff.models import HandoffRequest
+from core.privacy import sender_hash
+from servicedesk.ratings.models import Rating
 from knowledge.units.models import AdministrativeUnit
 
 # Turns keep the official code of their unit; the page shows the name the store gives it.

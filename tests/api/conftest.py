@@ -15,7 +15,7 @@ from tests.staff.fixtures import clear_app_caches as _clear_caches
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     from api.main import create_app
-    from knowledge import migrate
+    from database import migrate
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{_closed_port()}")

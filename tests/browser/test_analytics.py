@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from knowledge.db import make_engine
-from knowledge.privacy import sender_hash
+from core.db import make_engine
+from core.privacy import sender_hash
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,10 @@ UNIT, UNIT_NAME = "26732", "Đặc khu Côn Đảo"
 
 def _add_activity(stack: Any) -> None:
     """Three days of made-up activity in one unit (the store keeps naive UTC)."""
-    from knowledge.conversations.models import ConversationTurn
+    from servicedesk.conversations.models import ConversationTurn
 
-    from knowledge.handoff.models import HandoffRequest
-    from knowledge.ratings.models import Rating
+    from servicedesk.handoff.models import HandoffRequest
+    from servicedesk.ratings.models import Rating
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     engine = make_engine(f"sqlite:///{stack.config.data_dir / 'tthc.sqlite3'}")

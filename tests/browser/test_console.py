@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from knowledge.privacy import sender_hash
+from core.privacy import sender_hash
 from tests.browser.conftest import Browser
 from tests.browser.test_widget import Widget
 

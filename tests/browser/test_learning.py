@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from knowledge.db import make_engine
-from knowledge.learning.training_file import read_examples
+from core.db import make_engine
+from servicedesk.learning.training_file import read_examples
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ MESSAGE = "cho em hỏi làm lại giấy khai sinh bản sao mất hết bao nh
 
 
 def _add_inbox_message(stack: Any, text: str) -> int:
-    from knowledge.conversations.models import ConversationTurn
+    from servicedesk.conversations.models import ConversationTurn
 
     engine = make_engine(f"sqlite:///{stack.config.data_dir / 'tthc.sqlite3'}")
     try:

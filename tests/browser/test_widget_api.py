@@ -19,7 +19,7 @@ from api.chat.schemas import ChatRequest
 from api.errors import install_error_handlers
 from api.widget import routes
 from api.widget.cors import cors_origins, install_cors
-from knowledge.settings import Settings
+from core.settings import Settings
 
 SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"
 STATIC = Path(routes.__file__).resolve().parent / "static"
@@ -88,8 +88,8 @@ def make_client(handler: Callable[[httpx.Request], httpx.Response]) -> TestClien
 @pytest.fixture(autouse=True)
 def private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The history also reads the conversation's handoff state: never from the developer's database."""
-    from knowledge import db
-    from knowledge.settings import get_settings
+    from core import db
+    from core.settings import get_settings
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):

@@ -84,7 +84,7 @@ def env(
     rasa_server: tuple[FakeRasa, ThreadedServer],
 ) -> Iterator[pytest.MonkeyPatch]:
     """A private migrated database and the TTHC_ZALO_* settings of the tests (monkeypatch to vary)."""
-    from knowledge import migrate
+    from database import migrate
 
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)

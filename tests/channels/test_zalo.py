@@ -34,24 +34,24 @@ def post(client: Any, event: dict[str, Any], **signing: Any) -> Any:
 
 
 def outbox_rows() -> list[Any]:
-    from api.channels.zalo.models import ZaloOutboxMessage
-    from knowledge.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloOutboxMessage
+    from core.db import get_sessionmaker
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloOutboxMessage).order_by(ZaloOutboxMessage.id)))
 
 
 def inbound_rows() -> list[Any]:
-    from api.channels.zalo.models import ZaloInboundEvent
-    from knowledge.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloInboundEvent
+    from core.db import get_sessionmaker
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloInboundEvent).order_by(ZaloInboundEvent.id)))
 
 
 def token_row() -> Any:
-    from api.channels.zalo.models import ZaloToken
-    from knowledge.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloToken
+    from core.db import get_sessionmaker
 
     with get_sessionmaker()() as session:
         return session.get(ZaloToken, 1)
@@ -183,7 +183,7 @@ def test_two_processes_never_spend_the_same_refresh_token(env, zalo) -> None:
     from api.channels.zalo.client import ZaloApi
     from api.channels.zalo.config import ZaloSettings
     from api.channels.zalo.tokens import TokenStore
-    from knowledge.db import get_sessionmaker
+    from core.db import get_sessionmaker
 
     zalo.refresh_delay = 0.3  # the first refresh is still in flight when the second one starts
     zalo.expire_access_token()
@@ -219,7 +219,7 @@ def test_two_processes_never_spend_the_same_refresh_token(env, zalo) -> None:
 def test_a_new_pair_in_the_environment_replaces_the_stored_one(env, zalo) -> None:
     from api.channels.zalo.config import ZaloSettings
     from api.channels.zalo.tokens import TokenStore
-    from knowledge.db import get_sessionmaker
+    from core.db import get_sessionmaker
 
     async def current() -> Any:
         async def never(_: str) -> Any:
@@ -297,9 +297,9 @@ def test_replies_survive_a_zalo_outage_and_a_bridge_restart(bridge, zalo_server,
 
 
 def test_a_send_left_claimed_by_a_dead_worker_is_recovered(bridge, zalo, rasa) -> None:
-    from api.channels.zalo.models import ZaloOutboxMessage, utcnow
-    from knowledge.db import get_sessionmaker
-    from knowledge.privacy import sender_hash
+    from servicedesk.zalo.models import ZaloOutboxMessage, utcnow
+    from core.db import get_sessionmaker
+    from core.privacy import sender_hash
 
     with get_sessionmaker()() as session:
         session.add(
@@ -323,9 +323,9 @@ def test_a_send_left_claimed_by_a_dead_worker_is_recovered(bridge, zalo, rasa) -
 
 
 def test_an_event_accepted_before_a_crash_is_answered_after_the_restart(bridge, zalo, rasa) -> None:
-    from api.channels.zalo.models import ZaloInboundEvent, utcnow
-    from knowledge.db import get_sessionmaker
-    from knowledge.privacy import sender_hash
+    from servicedesk.zalo.models import ZaloInboundEvent, utcnow
+    from core.db import get_sessionmaker
+    from core.privacy import sender_hash
 
     with get_sessionmaker()() as session:
         session.add(
@@ -539,7 +539,7 @@ def test_signature_is_plain_sha256_of_app_id_body_timestamp_and_oa_secret() -> N
 
 def test_default_backoff_spreads_ten_attempts_over_about_an_hour() -> None:
     from api.channels.zalo.config import ZaloSettings
-    from api.channels.zalo.outbox import backoff_seconds
+    from servicedesk.zalo.outbox import backoff_seconds
 
     settings = ZaloSettings(_env_file=None)
     rng = random.Random(7)

@@ -23,9 +23,9 @@ from api.chat.service import handle_citizen_message
 from api.console.live import LiveHub, resume_cursor
 from api.errors import install_error_handlers
 from api.widget import routes as widget_routes
-from knowledge.db import session_scope
-from knowledge.handoff import service
-from knowledge.settings import Settings
+from core.db import session_scope
+from servicedesk.handoff import service
+from core.settings import Settings
 
 SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"
 CLIENT = "203.0.113.7"  # the web client's address
@@ -44,8 +44,9 @@ LAN = Officer("lan", "Nguyễn Thị Lan")
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A private migrated database (and audit entries recorded in it)."""
-    from knowledge import db, migrate
-    from knowledge.settings import get_settings
+    from core import db
+    from database import migrate
+    from core.settings import get_settings
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from api.channels.zalo.models import ZaloOutboxMessage
-from knowledge.db import session_scope
-from knowledge.handoff import service
-from knowledge.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.zalo.models import ZaloOutboxMessage
+from core.db import session_scope
+from servicedesk.handoff import service
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest
 
 OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
 WEB_SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"

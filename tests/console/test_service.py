@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.handoff import service
-from knowledge.handoff.models import HandoffMessage, HandoffRequest
-from knowledge.handoff.service import HandoffError
+from servicedesk.handoff import service
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.handoff.service import HandoffError
 
 # A Tuesday at 09:00 and at 20:00 in Vietnam: the tests do not depend on the clock.
 OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
@@ -155,7 +155,7 @@ def test_the_citizen_stream_sees_only_what_the_citizen_is_shown(session: Session
 
 
 def test_take_and_hand_back_are_audited(session: Session) -> None:
-    from knowledge.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     request = ask(session)
     service.take(session, request.id, LAN)

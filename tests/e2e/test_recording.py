@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli.stack import Stack
-from knowledge.db import make_engine
-from knowledge.privacy import sender_hash
+from core.db import make_engine
+from core.privacy import sender_hash
 
 pytestmark = pytest.mark.e2e
 
 
 def turns_of(stack: Stack, sender: str, expected: int) -> list[Any]:
-    from knowledge.conversations.models import ConversationTurn
+    from servicedesk.conversations.models import ConversationTurn
 
     engine = make_engine(f"sqlite:///{stack.config.data_dir / 'tthc.sqlite3'}")
     deadline = time.monotonic() + 15

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.learning.runtime import build_config
 from cli import train as training
 from cli.stack import Stack
-from knowledge.db import Base, make_engine
-from knowledge.learning.models import RetrainJob, TrainedModel
-from knowledge.learning.retrain import RetrainService
-from knowledge.learning.training_file import add_example
+from core.db import Base, make_engine
+from servicedesk.learning.models import RetrainJob, TrainedModel
+from servicedesk.learning.retrain import RetrainService
+from servicedesk.learning.training_file import add_example
 
 LEARNED = {
     "ask_fee": "làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền hả ad",
@@ -29,7 +29,7 @@ LEARNED = {
 
 @pytest.fixture
 def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    import knowledge.models  # noqa: F401 - every table
+    import database.models  # noqa: F401 - every table
 
     engine = make_engine(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
     Base.metadata.create_all(engine)

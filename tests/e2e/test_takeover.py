@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from cli.stack import Stack
-from knowledge.privacy import sender_hash
+from core.privacy import sender_hash
 from tests.channels.conftest import wait_for as wait_until
 from tests.fakes.zalo import FakeZalo, signed_event, text_event
 

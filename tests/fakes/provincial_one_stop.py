@@ -1,6 +1,6 @@
 """A fake provincial one-stop system (Hệ thống thông tin giải quyết TTHC cấp tỉnh).
 
-Speaks the shape documented in knowledge/dossiers/README.md, over real HTTP: ``serve(state)``
+Speaks the shape documented in servicedesk/dossiers/README.md, over real HTTP: ``serve(state)``
 runs it with uvicorn on a free localhost port in a background thread. The state can make it fail
 (HTTP 500 for the next N requests), hang (to provoke client timeouts), and it answers 401 to any
 token but its own. All data here is synthetic.

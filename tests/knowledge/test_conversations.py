@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.conversations.recorder import _understanding
-from knowledge.conversations.redaction import redact
-from knowledge.conversations.service import record_turn
-from knowledge.privacy import sender_hash
+from servicedesk.conversations.redaction import redact
+from servicedesk.conversations.service import record_turn
+from core.privacy import sender_hash
 
 
 @pytest.mark.parametrize(

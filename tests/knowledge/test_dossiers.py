@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.dossiers import hashing
-from knowledge.dossiers.config import DEV_PEPPER, DossierSettings
-from knowledge.dossiers.connectors import (
+from servicedesk.dossiers import hashing
+from servicedesk.dossiers.config import DEV_PEPPER, DossierSettings
+from servicedesk.dossiers.connectors import (
     ConnectorAuthError,
     ConnectorProtocolError,
     ConnectorUnavailable,
@@ -32,7 +32,7 @@ from knowledge.dossiers.connectors import (
     get_connector,
     session_scope_for,
 )
-from knowledge.dossiers.hashing import (
+from servicedesk.dossiers.hashing import (
     mask_code,
     mask_phone,
     normalise_code,
@@ -42,16 +42,16 @@ from knowledge.dossiers.hashing import (
     phone_hashes,
     verify_last4,
 )
-from knowledge.dossiers.models import DOSSIER_STATUS_LABELS, DOSSIER_STATUSES, Dossier, DossierLookupAttempt
-from knowledge.dossiers.seed import SEED_PATH, DossierSeedError, read_demo_dossiers, seed_demo_dossiers
-from knowledge.dossiers.service import (
+from servicedesk.dossiers.models import DOSSIER_STATUS_LABELS, DOSSIER_STATUSES, Dossier, DossierLookupAttempt
+from servicedesk.dossiers.seed import SEED_PATH, DossierSeedError, read_demo_dossiers, seed_demo_dossiers
+from servicedesk.dossiers.service import (
     ASK_LAST4,
     CODE_EXAMPLE,
     SYNTHETIC_NOTE,
     DossierLookupService,
     LookupOutcome,
 )
-from knowledge.dossiers.views import DossierView
+from servicedesk.dossiers.views import DossierView
 from knowledge.seed.loader import SEED_DIR, read_procedure_file
 from tests.fakes.provincial_one_stop import DEFAULT_TOKEN, FakeOneStop, serve, synthetic_dossier
 
@@ -456,7 +456,7 @@ async def test_a_code_is_slowed_down_after_failures_from_many_clients(
 async def test_attempts_store_hashes_and_logs_mask_codes(
     service: DossierLookupService, seeded: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="knowledge.dossiers")
+    caplog.set_level(logging.DEBUG, logger="servicedesk.dossiers")
     sender = "rest-sender-9f2c1e"
     await service.lookup(sender, PROCESSING, "1111")
     await service.lookup(sender, PROCESSING, "0002")

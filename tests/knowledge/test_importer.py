@@ -533,10 +533,10 @@ def test_cli_dry_run_and_rejection_exit_codes(session: Session, tmp_path: Path, 
     from sqlalchemy.orm import sessionmaker
     from typer.testing import CliRunner
 
-    import knowledge.db
-    from knowledge.importer.cli import app
+    import core.db
+    from cli.importer import app
 
-    monkeypatch.setattr(knowledge.db, "get_sessionmaker", lambda: sessionmaker(bind=session.get_bind()))
+    monkeypatch.setattr(core.db, "get_sessionmaker", lambda: sessionmaker(bind=session.get_bind()))
     runner = CliRunner()
     result = runner.invoke(app, ["import", str(DATA_DIR / "sample.csv"), "--dry-run", "--actor", "cli-test"])
     assert result.exit_code == 0, result.output

@@ -7,12 +7,12 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect
 
-from knowledge.db import Base, make_engine
-from knowledge.migrate import alembic_config
+from core.db import Base, make_engine
+from database.migrate import alembic_config
 
 
 def test_migrations_reach_the_models_schema(tmp_path: Path) -> None:
-    import knowledge.models  # noqa: F401
+    import database.models  # noqa: F401
 
     url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
     config = alembic_config(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.ratings.service import parse_score
+from servicedesk.ratings.service import parse_score
 
 
 @pytest.mark.parametrize(

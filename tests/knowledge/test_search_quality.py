@@ -26,8 +26,8 @@ BIRTH = "1.001193"
 def index(reference_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcedureIndex]:
     from sqlalchemy.orm import sessionmaker
 
-    import knowledge.models  # noqa: F401 - every table on Base.metadata
-    from knowledge.db import Base, make_engine
+    import database.models  # noqa: F401 - every table on Base.metadata
+    from core.db import Base, make_engine
     from knowledge.procedures.service import list_published
 
     catalogue = reference_dir / CATALOGUE

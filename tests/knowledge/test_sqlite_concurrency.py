@@ -1,5 +1,5 @@
 """An import on SQLite while another process commits: the import waits for the write lock rather
-than failing its rows with "database is locked" (knowledge.db.begin_writing)."""
+than failing its rows with "database is locked" (core.db.begin_writing)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-import knowledge.models  # noqa: F401 - every table
-from knowledge.audit.models import AuditEntry
-from knowledge.db import Base, make_engine
+import database.models  # noqa: F401 - every table
+from core.audit.models import AuditEntry
+from core.db import Base, make_engine
 from knowledge.importer.service import import_file
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "importer" / "sample.csv"

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.train import ACTIVE_MODEL_POINTER, write_active_model
-from knowledge.audit.models import AuditEntry
-from knowledge.db import Base, make_engine
-from knowledge.learning.models import RetrainJob, TrainedModel
-from knowledge.learning.retrain import RUNNER_ID, RetrainConfig, RetrainConflict, RetrainService
-from knowledge.learning.training_file import add_example
+from core.audit.models import AuditEntry
+from core.db import Base, make_engine
+from servicedesk.learning.models import RetrainJob, TrainedModel
+from servicedesk.learning.retrain import RUNNER_ID, RetrainConfig, RetrainConflict, RetrainService
+from servicedesk.learning.training_file import add_example
 from tests.fakes.server import start_in_thread
 from tests.learning.fake_rasa_server import FakeRasa
 
@@ -30,10 +30,10 @@ FAKE = Path(__file__).with_name("fake_rasa.py")
 
 @pytest.fixture
 def factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sessionmaker[Session]]:
-    import knowledge.models  # noqa: F401 - every table
+    import database.models  # noqa: F401 - every table
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path / "var"))
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")

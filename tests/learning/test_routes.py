@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.learning.runtime import rasa_available, retrain_service
-from knowledge.db import get_sessionmaker
-from knowledge.learning.retrain import RetrainConfig, RetrainService
-from knowledge.learning.training_file import read_examples
+from core.db import get_sessionmaker
+from servicedesk.learning.retrain import RetrainConfig, RetrainService
+from servicedesk.learning.training_file import read_examples
 from tests.fakes.server import start_in_thread
 from tests.learning.fake_rasa_server import FakeRasa
 from tests.staff.conftest import login
@@ -41,7 +41,7 @@ def _csrf(client: TestClient) -> str:
 
 
 def _turn(text: str, **values: Any) -> int:
-    from knowledge.conversations.models import ConversationTurn
+    from servicedesk.conversations.models import ConversationTurn
 
     with get_sessionmaker().begin() as session:
         turn = ConversationTurn(

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import knowledge.learning.models  # noqa: F401 - tables
-from knowledge.audit.models import AuditEntry
-from knowledge.conversations.models import ConversationTurn
-from knowledge.learning import service
-from knowledge.learning.models import InboxDecision
-from knowledge.learning.service import AlreadyDecided, DecisionError, InboxFilters
-from knowledge.learning.training_file import read_examples
+import servicedesk.learning.models  # noqa: F401 - tables
+from core.audit.models import AuditEntry
+from servicedesk.conversations.models import ConversationTurn
+from servicedesk.learning import service
+from servicedesk.learning.models import InboxDecision
+from servicedesk.learning.service import AlreadyDecided, DecisionError, InboxFilters
+from servicedesk.learning.training_file import read_examples
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import ProcedureVersion
 from knowledge.seed.loader import seed_procedures
@@ -28,7 +28,7 @@ DEATH = "1.000656"  # seed procedure with the alias “khai tử”
 @pytest.fixture
 def db(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path / "var"))
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     seed_procedures(session)

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.learning import training_file
-from knowledge.learning.training_file import ExampleError, add_example, read_examples, render
+from servicedesk.learning import training_file
+from servicedesk.learning.training_file import ExampleError, add_example, read_examples, render
 
 
 @pytest.fixture
 def learned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path / "var"))
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     yield tmp_path / "learned.yml"

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from tests.channels.conftest import bridge, env, rasa, rasa_server, stays, wait_for, zalo, zalo_server  # noqa: F401
 from tests.channels.fake_rasa import FakeRasa
 from tests.fakes.zalo import FakeZalo, signed_event, text_event
-from knowledge.privacy import sender_hash
+from core.privacy import sender_hash
 from tests.staff.fixtures import login
 
 ZALO_USER = "8467700011122233344"
@@ -41,7 +41,7 @@ ASK_FOR_AN_OFFICER = "tôi muốn gặp cán bộ"
 
 @pytest.fixture
 def accounts(env: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from knowledge.db import session_scope
+    from core.db import session_scope
     from tests.staff.accounts import create_test_accounts
 
     with session_scope() as session:
@@ -75,24 +75,24 @@ def action_server_plays(rasa_state: FakeRasa) -> None:
 
 
 def handoff_requests() -> list[Any]:
-    from knowledge.db import session_scope
-    from knowledge.handoff.models import HandoffRequest
+    from core.db import session_scope
+    from servicedesk.handoff.models import HandoffRequest
 
     with session_scope() as session:
         return [(r.id, r.sender_id, r.channel) for r in session.scalars(select(HandoffRequest))]
 
 
 def open_request(sender: str, channel: str) -> int:
-    from knowledge.db import session_scope
-    from knowledge.handoff import service
+    from core.db import session_scope
+    from servicedesk.handoff import service
 
     with session_scope() as session:
         return service.request_handoff(session, sender_id=sender, channel=channel).request.id
 
 
 def outbox_rows() -> list[Any]:
-    from api.channels.zalo.models import ZaloOutboxMessage
-    from knowledge.db import session_scope
+    from servicedesk.zalo.models import ZaloOutboxMessage
+    from core.db import session_scope
 
     with session_scope() as session:
         return [(row.recipient_hash, row.payload) for row in session.scalars(select(ZaloOutboxMessage))]
@@ -168,7 +168,7 @@ def test_finding_2_handle_citizen_message_checks_the_id_against_the_callers_chan
     from starlette.datastructures import State
 
     from api.chat.service import ChannelMismatchError, handle_citizen_message
-    from knowledge.settings import Settings
+    from core.settings import Settings
 
     posted: list[httpx.Request] = []
     state = State()
@@ -194,8 +194,8 @@ def test_finding_2_zalo_conversation_ids_have_the_prefix_the_bridge_checks() -> 
 
 
 def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa, zalo) -> None:  # noqa: F811
-    from knowledge.dossiers.config import get_dossier_settings
-    from knowledge.privacy import client_key
+    from servicedesk.dossiers.config import get_dossier_settings
+    from core.privacy import client_key
 
     with bridge() as client:
         assert client.post("/api/chat", json={"sender": WEB_SENDER, "message": "xin chào"}).status_code == 200
@@ -222,7 +222,7 @@ def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa
 def test_finding_9_the_bridge_calls_rasas_http_api_with_its_token(
     bridge, env, rasa, accounts  # noqa: F811
 ) -> None:
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     env.setenv("TTHC_RASA_TOKEN", "rasa-token-for-tests")
     get_settings.cache_clear()

@@ -26,7 +26,7 @@ SENDER = "web-00000000-0000-4000-8000-000000000014"
 def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """``make_app(limit=None)``: the app on a migrated empty store, Rasa down; ``limit`` sets
     TTHC_CHAT_RATE_LIMIT (None: the default)."""
-    from knowledge import migrate
+    from database import migrate
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TTHC_RASA_URL", f"http://127.0.0.1:{free_port()}")

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from knowledge.audit.models import AuditEntry
-from knowledge.db import session_scope
-from knowledge.handoff import service
+from core.audit.models import AuditEntry
+from core.db import session_scope
+from servicedesk.handoff import service
 from tests.staff.accounts import STAFF_USERNAMES
 
 OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
@@ -29,7 +29,7 @@ COLLEAGUE = ("tongdai2", "thu-nghiem-tong-dai-05", "Cán bộ tổng đài thứ
 
 
 def add_colleague() -> None:
-    from knowledge.accounts import service as accounts
+    from servicedesk.accounts import service as accounts
 
     username, password, name = COLLEAGUE
     with session_scope() as session:

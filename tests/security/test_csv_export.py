@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from knowledge.analytics import export
-from knowledge.analytics.service import Filters, GroupStats, Ranked, report
+from servicedesk.analytics import export
+from servicedesk.analytics.service import Filters, GroupStats, Ranked, report
 from tests.staff.conftest import login
 
 PAYLOADS = (
@@ -109,8 +109,8 @@ def test_finding_5_the_widget_unit_cannot_invent_units_or_carry_formulas(staff_c
 def test_finding_5_stored_unit_texts_become_codes_when_migrating(tmp_path: Path) -> None:
     from alembic import command
 
-    from knowledge.db import make_engine
-    from knowledge.migrate import alembic_config
+    from core.db import make_engine
+    from database.migrate import alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     config = alembic_config(url)

@@ -10,7 +10,7 @@
 8. Concurrent wrong guesses are counted exactly: check and count are one atomic step.
 
 The service runs on a real SQLite file (one session per unit of work, as in the action server);
-the local connector reads the synthetic demo dossiers (knowledge/seed/dossiers.yaml).
+the local connector reads the synthetic demo dossiers (servicedesk/dossiers/demo_dossiers.yaml).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import actions.dossiers as dossier_actions
-from knowledge.dossiers.config import DossierSettings
-from knowledge.dossiers.connectors import LocalConnector, SessionScope, session_scope_for
-from knowledge.dossiers.hashing import client_hash
-from knowledge.dossiers.models import DossierLookupAttempt
-from knowledge.dossiers.seed import seed_demo_dossiers
-from knowledge.dossiers.service import DossierLookupService, LookupOutcome
+from servicedesk.dossiers.config import DossierSettings
+from servicedesk.dossiers.connectors import LocalConnector, SessionScope, session_scope_for
+from servicedesk.dossiers.hashing import client_hash
+from servicedesk.dossiers.models import DossierLookupAttempt
+from servicedesk.dossiers.seed import seed_demo_dossiers
+from servicedesk.dossiers.service import DossierLookupService, LookupOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 PEPPER = "test-pepper"

@@ -169,8 +169,8 @@ def test_finding_3_logins_and_writes_keep_working_while_a_preview_parses(
     lock for the whole parse, so the login waited 30 s and failed with "database is locked")."""
     from fastapi.testclient import TestClient
 
-    from knowledge import db
-    from knowledge.audit.models import AuditEntry
+    from core import db
+    from core.audit.models import AuditEntry
     from knowledge.importer import sheets
 
     path = _csv(tmp_path / "lon.csv", 2_000)

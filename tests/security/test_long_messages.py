@@ -51,8 +51,8 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The search index of the reviewed seed catalogue."""
     from sqlalchemy.orm import sessionmaker
 
-    import knowledge.models  # noqa: F401 - every table on Base.metadata
-    from knowledge.db import Base, make_engine
+    import database.models  # noqa: F401 - every table on Base.metadata
+    from core.db import Base, make_engine
     from knowledge.procedures.search import ProcedureIndex
     from knowledge.procedures.service import list_published
     from knowledge.seed.loader import seed_procedures
@@ -69,7 +69,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def message_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int | None], int]]:
     """Sets ``max_message_chars`` (None: the default); returns the limit in force."""
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     def set_limit(chars: int | None) -> int:
         if chars is None:
@@ -150,8 +150,8 @@ def _post(client: Any, event: dict[str, Any]) -> Any:
 def _inbound_rows() -> list[Any]:
     from sqlalchemy import select
 
-    from api.channels.zalo.models import ZaloInboundEvent
-    from knowledge.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloInboundEvent
+    from core.db import get_sessionmaker
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloInboundEvent).order_by(ZaloInboundEvent.id)))
@@ -167,7 +167,7 @@ def _is_the_too_long_note(text: str | None) -> bool:
 
 
 def test_finding_1_a_long_zalo_message_is_answered_with_a_note_and_never_reaches_rasa(bridge, zalo, rasa) -> None:
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     limit = get_settings().max_message_chars
     event = text_event(LONG_USER, LONG_TEXT, "msg-long-1")
@@ -250,7 +250,7 @@ def searching_assistant(index: Any, env: pytest.MonkeyPatch) -> Iterator[Searchi
 def test_finding_1_the_assistant_keeps_answering_other_citizens_while_a_long_message_is_handled(
     bridge, zalo, searching_assistant
 ) -> None:
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     expected = {user: searching_assistant.answer(q) for user, q in zip(OTHER_USERS, OTHER_QUESTIONS, strict=True)}
     assert "Đăng ký khai sinh" in expected[OTHER_USERS[0]]  # real answers, not the stand-in's fallback

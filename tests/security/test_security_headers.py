@@ -110,7 +110,7 @@ def test_finding_11_the_session_cookie_is_secure_when_configured(
     staff_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TTHC_STAFF_COOKIE_SECURE", "true")
-    from knowledge.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     staff_client.base_url = "https://testserver"  # Secure cookies only travel over HTTPS

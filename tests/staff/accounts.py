@@ -25,7 +25,7 @@ DISPLAY_NAMES: dict[str, str] = {
 
 def create_test_accounts(session) -> None:  # noqa: ANN001 - a SQLAlchemy session, imported lazily
     """One account per role, in ``session`` (the caller commits)."""
-    from knowledge.accounts import service
+    from servicedesk.accounts import service
 
     for role, username in STAFF_USERNAMES.items():
         if service.get_by_username(session, username) is None:
@@ -39,7 +39,7 @@ def create_accounts_in(database: str) -> None:
     """The same accounts in the SQLite file of a stack started by the tests."""
     from sqlalchemy.orm import Session
 
-    from knowledge.db import make_engine
+    from core.db import make_engine
 
     engine = make_engine(f"sqlite:///{database}")
     try:

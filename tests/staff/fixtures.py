@@ -28,8 +28,8 @@ DATABASE = "tthc.sqlite3"
 
 def clear_app_caches() -> None:
     from api.learning import runtime
-    from knowledge import db
-    from knowledge.settings import get_settings
+    from core import db
+    from core.settings import get_settings
 
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):
         cached.cache_clear()
@@ -44,7 +44,7 @@ def seeded_staff_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sqlalchemy import text
 
     from cli.setup_db import prepare_database
-    from knowledge import db
+    from core import db
     from tests.staff.accounts import create_test_accounts
 
     folder = tmp_path_factory.mktemp("staff-template")

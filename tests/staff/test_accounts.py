@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.accounts import service
-from knowledge.accounts.models import StaffUser
-from knowledge.audit.models import AuditEntry
-from knowledge.db import session_scope
+from servicedesk.accounts import service
+from servicedesk.accounts.models import StaffUser
+from core.audit.models import AuditEntry
+from core.db import session_scope
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 from tests.staff.conftest import login
 

@@ -26,8 +26,8 @@ def test_create_admin_then_log_in(tmp_path: Path) -> None:
     assert "Đã tạo tài khoản quantri" in done.stdout
     assert "mat-khau-dau-tien-1" not in done.stdout + done.stderr
 
-    from knowledge.accounts import service
-    from knowledge.db import make_engine
+    from servicedesk.accounts import service
+    from core.db import make_engine
     from sqlalchemy.orm import Session
 
     engine = make_engine(f"sqlite:///{tmp_path / 'tthc.sqlite3'}")

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from knowledge.accounts.models import StaffSession
-from knowledge.db import session_scope
+from servicedesk.accounts.models import StaffSession
+from core.db import session_scope
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 from tests.staff.conftest import login
 

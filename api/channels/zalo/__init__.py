@@ -5,6 +5,6 @@ Webhook in (``routes.py``: signature, freshness, de-duplication, answer 200 at o
 (``outbox.py`` + ``worker.py``: ordered per citizen, retried with backoff, sent exactly once),
 with the OA access token kept and refreshed in the database (``tokens.py``).
 
-This module imports nothing on purpose: ``knowledge.models`` imports ``models.py`` for Alembic,
+This module imports nothing on purpose: ``database.models`` imports ``models.py`` for Alembic,
 and that must not pull FastAPI or httpx into processes that only need the tables.
 """

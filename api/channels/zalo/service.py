@@ -18,15 +18,15 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import State
 
-from api.channels.zalo import inbox
+from servicedesk.zalo import inbox
 from api.channels.zalo.client import ZaloApi, ZaloClient
 from api.channels.zalo.config import ZaloSettings
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.tokens import TokenStore
 from api.chat.schemas import BotMessage
 from api.chat.service import apology, ask_assistant, handle_citizen_message
-from knowledge.privacy import sender_hash
-from knowledge.settings import Settings
+from core.privacy import sender_hash
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ class ZaloChannel:
 def get_channel(app: FastAPI) -> ZaloChannel:
     channel = getattr(app.state, "zalo_channel", None)
     if channel is None:
-        from knowledge.db import get_sessionmaker
+        from core.db import get_sessionmaker
 
         channel = ZaloChannel(ZaloSettings(), app.state.settings, app.state.http, get_sessionmaker())
         channel.app_state = app.state

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.channels.zalo.client import AccessToken, TokenPair, TokenProvider, TokenRefreshError
 from api.channels.zalo.config import ZaloSettings
-from api.channels.zalo.models import ZaloToken, utcnow
+from servicedesk.zalo.models import ZaloToken, utcnow
 
 logger = logging.getLogger(__name__)
 

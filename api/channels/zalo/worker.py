@@ -20,7 +20,7 @@ import time
 
 from fastapi import FastAPI
 
-from api.channels.zalo import inbox, outbox
+from servicedesk.zalo import inbox, outbox
 from api.channels.zalo.client import ZaloError, ZaloRetryableError
 from api.channels.zalo.service import ZaloChannel, get_channel, log_tag
 

@@ -1,0 +1,22 @@
+"""Service centre API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from knowledge.centres import service
+from knowledge.centres.schemas import CentreRecord
+from core.db import get_session
+
+router = APIRouter(prefix="/api/centres", tags=["centres"])
+
+
+@router.get("", response_model=list[CentreRecord])
+def centres(
+    session: Annotated[Session, Depends(get_session)],
+    unit: Annotated[str, Query(min_length=2, max_length=8, pattern=r"^\d+$", description="Mã đơn vị hành chính hiện hành")],
+) -> list[CentreRecord]:
+    return [CentreRecord.model_validate(c) for c in service.for_unit(session, unit)]

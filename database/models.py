@@ -1,0 +1,48 @@
+"""Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
+
+from servicedesk.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, ZaloToken
+from servicedesk.accounts.models import StaffSession, StaffUser
+from core.audit.models import AuditEntry
+from knowledge.centres.models import ServiceCentre
+from servicedesk.conversations.models import ConversationTurn
+from servicedesk.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
+from servicedesk.feedback.models import Feedback
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.learning.models import InboxDecision, RetrainJob, TrainedModel
+from knowledge.procedures.models import (
+    Procedure,
+    ProcedureAlias,
+    ProcedureChannel,
+    ProcedureDocument,
+    ProcedureVersion,
+)
+from servicedesk.ratings.models import Rating
+from knowledge.units.models import AdministrativeUnit, UnitSuccession
+
+__all__ = [
+    "AdministrativeUnit",
+    "AuditEntry",
+    "ConversationTurn",
+    "Dossier",
+    "DossierLookupAttempt",
+    "DossierStatusEvent",
+    "Feedback",
+    "HandoffMessage",
+    "HandoffRequest",
+    "InboxDecision",
+    "Procedure",
+    "ProcedureAlias",
+    "ProcedureChannel",
+    "ProcedureDocument",
+    "ProcedureVersion",
+    "Rating",
+    "RetrainJob",
+    "ServiceCentre",
+    "StaffSession",
+    "StaffUser",
+    "TrainedModel",
+    "UnitSuccession",
+    "ZaloInboundEvent",
+    "ZaloOutboxMessage",
+    "ZaloToken",
+]

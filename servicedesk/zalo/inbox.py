@@ -1,0 +1,160 @@
+"""Accepted webhook events: recorded once (``msg_id`` is unique), then answered in order per citizen.
+
+The webhook only records the event and answers 200; the answer is produced in the background.
+An event is claimed (``received`` → ``processing``) before Rasa is asked, and its replies are
+written to the outbox in the same transaction that marks it processed and forgets its text and
+user id. An event whose processing was interrupted (the bridge stopped) is picked up again.
+
+Synchronous functions (SQLAlchemy sessions); the channel runs them in a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from servicedesk.zalo import outbox
+from servicedesk.zalo.models import ZaloInboundEvent, utcnow
+
+ACTIVE = ("received", "processing")
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    event_name: str
+    sender_hash: str
+    user_id: str
+    text: str | None
+    attempts: int  # including this one
+
+
+def record(
+    sessions: sessionmaker[Session], *, msg_id: str, event_name: str, sender_hash: str, user_id: str, text: str | None
+) -> bool:
+    """True if the event is new; False if this ``msg_id`` was already accepted (a replay)."""
+    with sessions() as session:
+        session.add(
+            ZaloInboundEvent(
+                msg_id=msg_id,
+                event_name=event_name,
+                sender_hash=sender_hash,
+                user_id=user_id,
+                text=text,
+                status="received",
+                attempts=0,
+                received_at=utcnow(),
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return False
+    return True
+
+
+def _no_older_active(row_id: Any, sender_hash: Any) -> Any:
+    older = aliased(ZaloInboundEvent)
+    return ~exists().where(older.sender_hash == sender_hash, older.id < row_id, older.status.in_(ACTIVE))
+
+
+def claim_next(sessions: sessionmaker[Session], sender_hash: str) -> ClaimedEvent | None:
+    """The citizen's oldest unanswered event, claimed; None when there is none (or an older one is in progress)."""
+    now = utcnow()
+    with sessions() as session:
+        for _ in range(3):
+            row_id = session.scalar(
+                select(ZaloInboundEvent.id)
+                .where(ZaloInboundEvent.sender_hash == sender_hash, ZaloInboundEvent.status == "received")
+                .order_by(ZaloInboundEvent.id)
+                .limit(1)
+            )
+            if row_id is None:
+                return None
+            result = session.execute(
+                update(ZaloInboundEvent)
+                .where(
+                    ZaloInboundEvent.id == row_id,
+                    ZaloInboundEvent.status == "received",
+                    _no_older_active(row_id, sender_hash),
+                )
+                .values(status="processing", claimed_at=now, attempts=ZaloInboundEvent.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            if result.rowcount == 1:
+                row = session.get(ZaloInboundEvent, row_id, populate_existing=True)
+                assert row is not None
+                return ClaimedEvent(row.id, row.event_name, row.sender_hash, row.user_id or "", row.text, row.attempts)
+            still_received = session.scalar(
+                select(ZaloInboundEvent.id).where(ZaloInboundEvent.id == row_id, ZaloInboundEvent.status == "received")
+            )
+            if still_received is not None:
+                return None  # an older event of this citizen is being answered elsewhere
+        return None
+
+
+def complete(
+    sessions: sessionmaker[Session], event: ClaimedEvent, recipient_hash: str, messages: list[dict[str, Any]]
+) -> list[int]:
+    """One transaction: the replies enter the outbox, the event is processed and forgets its content."""
+    with sessions() as session:
+        ids = outbox.enqueue(session, event.user_id, recipient_hash, messages) if messages else []
+        session.execute(
+            update(ZaloInboundEvent)
+            .where(ZaloInboundEvent.id == event.id)
+            .values(status="processed", processed_at=utcnow(), claimed_at=None, text=None, user_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return ids
+
+
+def release(sessions: sessionmaker[Session], event: ClaimedEvent, max_attempts: int) -> str:
+    """Processing failed: the event waits for another try, or fails after ``max_attempts``."""
+    status = "failed" if event.attempts >= max_attempts else "received"
+    values: dict[str, Any] = {"status": status, "claimed_at": None}
+    if status == "failed":
+        values.update(text=None, user_id=None, processed_at=utcnow())
+    with sessions() as session:
+        session.execute(
+            update(ZaloInboundEvent)
+            .where(ZaloInboundEvent.id == event.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return status
+
+
+def recover_stale_claims(sessions: sessionmaker[Session], claim_timeout_seconds: float) -> int:
+    cutoff = utcnow() - dt.timedelta(seconds=claim_timeout_seconds)
+    with sessions() as session:
+        count = session.execute(
+            update(ZaloInboundEvent)
+            .where(ZaloInboundEvent.status == "processing", ZaloInboundEvent.claimed_at < cutoff)
+            .values(status="received", claimed_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+    return count
+
+
+def waiting_senders(sessions: sessionmaker[Session], older_than_seconds: float, limit: int = 100) -> list[str]:
+    """Citizens with an accepted event nobody has started answering (e.g. after a restart)."""
+    cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(ZaloInboundEvent.sender_hash)
+                .where(ZaloInboundEvent.status == "received", ZaloInboundEvent.received_at <= cutoff)
+                .group_by(ZaloInboundEvent.sender_hash)
+                .limit(limit)
+            )
+        )
