@@ -35,7 +35,9 @@ def entity_texts(tracker: Tracker, entity: str) -> list[str]:
     """The citizen's own words for each mention of ``entity`` (not the normalised value)."""
     text = latest_text(tracker)
     return [
-        text[e["start"] : e["end"]] for e in _mentions(tracker, entity) if e.get("start") is not None and e.get("end") is not None
+        text[e["start"] : e["end"]]
+        for e in _mentions(tracker, entity)
+        if e.get("start") is not None and e.get("end") is not None
     ]
 
 

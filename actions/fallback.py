@@ -56,7 +56,11 @@ class ActionDefaultFallback(Action):
         with session_scope() as session:
             hits = procedure_search.search(session, latest_text(tracker), limit=MAX_BUTTONS)
         # A weak match is still worth offering here: the citizen chooses.
-        return [intent_button(f"{h.name} ({h.code})", "ask_procedure", {"procedure_code": h.code}) for h in hits if h.score >= 3]
+        return [
+            intent_button(f"{h.name} ({h.code})", "ask_procedure", {"procedure_code": h.code})
+            for h in hits
+            if h.score >= 3
+        ]
 
     @staticmethod
     def _intent_buttons(tracker: Tracker) -> list[dict[str, str]]:

@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import channel_of, entity_values, latest_text
 from bot.vntext import normalize_folded
 from core.db import session_scope
+from knowledge.units import service as units
 from servicedesk.feedback.service import FeedbackError, record_feedback
 from servicedesk.ratings.service import parse_score, record_rating
-from knowledge.units import service as units
 
 _NO_CONTACT = {"bo qua", "khong", "khong can", "thoi", "khong de lai", "skip"}
 NO_CONTACT = "-"
@@ -63,7 +63,9 @@ class ActionSubmitFeedback(Action):
                     channel=channel_of(tracker.sender_id),
                 )
             except FeedbackError:
-                dispatcher.utter_message(text="Em chưa ghi nhận được phản ánh vì nội dung chưa đủ rõ. Anh/chị gửi lại giúp em ạ.")
+                dispatcher.utter_message(
+                    text="Em chưa ghi nhận được phản ánh vì nội dung chưa đủ rõ. Anh/chị gửi lại giúp em ạ."
+                )
                 return [SlotSet("feedback_content", None), SlotSet("feedback_contact", None)]
             reference = feedback.reference
         follow_up = (

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from core.db import session_scope
-from servicedesk.handoff.service import OFFICE_HOURS_TEXT, request_handoff
 from core.settings import get_settings
+from servicedesk.handoff.service import OFFICE_HOURS_TEXT, request_handoff
 
 
 class ActionRequestHandoff(Action):

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import entity_texts, latest_text
-from knowledge.centres import service as centres
 from core.db import session_scope
 from core.settings import get_settings
+from knowledge.centres import service as centres
 from knowledge.units import service as units
 from knowledge.units.service import UnitMatch
 

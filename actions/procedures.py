@@ -93,7 +93,11 @@ def answer_procedure(
 
 def _place_answer(session: Session, tracker: Tracker, procedure: Procedure) -> tuple[str, list[dict[str, Any]]]:
     """Where to submit, for the citizen's own commune when it is known or named."""
-    matches = [m for m in resolve_mentioned_unit(session, tracker) if m.level == "commune"] if entity_values(tracker, "unit") else []
+    matches = (
+        [m for m in resolve_mentioned_unit(session, tracker) if m.level == "commune"]
+        if entity_values(tracker, "unit")
+        else []
+    )
     target: tuple[str, str] | None = None
     if matches:
         code, name, _ = current_of(matches[0])[0]
@@ -133,7 +137,13 @@ class ActionHandleInform(Action):
         if entity_values(tracker, "dossier_code"):
             dispatcher.utter_message(
                 text="Anh/chị muốn tra cứu hồ sơ này phải không ạ?",
-                buttons=[intent_button("Tra cứu hồ sơ", "check_dossier_status", {"dossier_code": entity_values(tracker, "dossier_code")[0]})],
+                buttons=[
+                    intent_button(
+                        "Tra cứu hồ sơ",
+                        "check_dossier_status",
+                        {"dossier_code": entity_values(tracker, "dossier_code")[0]},
+                    )
+                ],
             )
             return []
         with session_scope() as session:

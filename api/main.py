@@ -12,27 +12,27 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.channels.zalo.routes import router as zalo_router
-from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
 from api.admin.routes import router as admin_router
 from api.analytics.routes import router as analytics_router
+from api.centres.routes import router as centres_router
+from api.channels.zalo.routes import router as zalo_router
+from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
 from api.chat.routes import router as chat_router
 from api.console.routes import router as console_router
-from api.learning.routes import router as learning_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.learning import runtime as learning_runtime
+from api.learning.routes import router as learning_router
+from api.procedures.routes import router as procedures_router
 from api.security import install_security
 from api.staff.routes import router as staff_router
 from api.staff.security import install_staff_handlers
 from api.suggestions.routes import router as suggestions_router
+from api.units.routes import router as units_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
-from api.centres.routes import router as centres_router
-from api.procedures.routes import router as procedures_router
-from api.units.routes import router as units_router
-from servicedesk.accounts.throttle import LoginThrottle
 from core.settings import get_settings
+from servicedesk.accounts.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STAFF_STATIC_DIR = Path(__file__).resolve().parent / "staff" / "static"

@@ -28,9 +28,9 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 
 from benchmarks.knowledge import DEFAULT_CATALOGUE, build_store, load_questions
+from core.settings import get_settings
 from knowledge.procedures.search import ProcedureIndex
 from knowledge.procedures.service import list_published
-from core.settings import get_settings
 
 WORDS = (10, 50, 125, 250, 500, 1_000, 2_000, 4_000, 8_000, 80_000)  # 80,000: the probe's 320 KB
 PROBE = "đăng ký tạm trú"

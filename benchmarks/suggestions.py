@@ -192,7 +192,6 @@ def api_server(data_dir: Path, database_url: str) -> Iterator[str]:
 
 def create_agent(session: Session) -> None:
     from api.staff.security import Role
-
     from servicedesk.accounts import service as accounts
 
     accounts.create_account(

@@ -45,7 +45,9 @@ def _rasa_version() -> str:
     python = rasa_venv() / "bin" / "python"
     result = subprocess.run(
         [str(python), "-c", "import importlib.metadata as m; print(m.version('rasa'))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.strip()
 
@@ -72,7 +74,11 @@ def ensure_stock_project(version: str, log=print) -> tuple[Path, Path]:  # noqa:
     try:
         result = subprocess.run(
             [str(rasa_venv() / "bin" / "rasa"), "init", "--no-prompt", "--init-dir", str(building)],
-            cwd=building, env=_stock_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            cwd=building,
+            env=_stock_env(),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
         )
         produced = sorted((building / "models").glob("*.tar.gz"))
         if result.returncode != 0 or not produced:
@@ -104,13 +110,26 @@ class StockBot:
         self._log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
             [
-                str(rasa_venv() / "bin" / "rasa"), "run", "--enable-api", "--model", str(self.model),
-                "--port", str(self.port), "--interface", "127.0.0.1",
-                "--credentials", str(self.project / "credentials.yml"),
-                "--endpoints", str(self.project / "endpoints.yml"),
+                str(rasa_venv() / "bin" / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                str(self.model),
+                "--port",
+                str(self.port),
+                "--interface",
+                "127.0.0.1",
+                "--credentials",
+                str(self.project / "credentials.yml"),
+                "--endpoints",
+                str(self.project / "endpoints.yml"),
             ],
-            cwd=self.project, env=_stock_env(), stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            cwd=self.project,
+            env=_stock_env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def wait_healthy(self, timeout: float = 600.0) -> float:
@@ -162,15 +181,18 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=300, help="timed turns per bot (default 300)")
     parser.add_argument("--warmup", type=int, default=30, help="untimed turns per bot first (default 30)")
     parser.add_argument(
-        "--breakdown", action="store_true",
+        "--breakdown",
+        action="store_true",
         help="also time our Rasa directly (REST channel, /model/parse) and the stock /model/parse, "
         "interleaved the same way, to see where our turn time goes",
     )
     args = parser.parse_args()
 
     version = _rasa_version()
-    print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
-          f"Python {sys.version.split()[0]}, Rasa {version}")
+    print(
+        f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
+        f"Python {sys.version.split()[0]}, Rasa {version}"
+    )
 
     started = time.monotonic()
     model = train.ensure_model(log=lambda *_: None)
@@ -203,19 +225,22 @@ def main() -> None:
                 ),
             }
             if args.breakdown:
-                series.update({
-                    "assistant  rasa /webhooks/rest": (
-                        f"{config.rasa_url}/webhooks/rest/webhook",
-                        lambda i: {"sender": f"web-direct-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
-                    ),
-                    "assistant  rasa /model/parse": (
-                        f"{config.rasa_url}/model/parse?token={config.rasa_token}",
-                        lambda i: {"text": QUESTIONS[i % len(QUESTIONS)]},
-                    ),
-                    "stock init /model/parse": (
-                        f"{stock.url}/model/parse", lambda i: {"text": STOCK_MESSAGES[i % len(STOCK_MESSAGES)]},
-                    ),
-                })
+                series.update(
+                    {
+                        "assistant  rasa /webhooks/rest": (
+                            f"{config.rasa_url}/webhooks/rest/webhook",
+                            lambda i: {"sender": f"web-direct-{i % SENDERS}", "message": QUESTIONS[i % len(QUESTIONS)]},
+                        ),
+                        "assistant  rasa /model/parse": (
+                            f"{config.rasa_url}/model/parse?token={config.rasa_token}",
+                            lambda i: {"text": QUESTIONS[i % len(QUESTIONS)]},
+                        ),
+                        "stock init /model/parse": (
+                            f"{stock.url}/model/parse",
+                            lambda i: {"text": STOCK_MESSAGES[i % len(STOCK_MESSAGES)]},
+                        ),
+                    }
+                )
             samples: dict[str, list[float]] = {name: [] for name in series}
             with httpx.Client(timeout=60) as client:
                 for i in range(args.warmup + args.turns):
@@ -227,8 +252,10 @@ def main() -> None:
                             samples[name].append(elapsed)
 
             print()
-            print(f"turn latency, ms ({args.turns} timed turns each after {args.warmup} warm-up, "
-                  f"{SENDERS} senders, interleaved)")
+            print(
+                f"turn latency, ms ({args.turns} timed turns each after {args.warmup} warm-up, "
+                f"{SENDERS} senders, interleaved)"
+            )
             print(f"{'':34s} {'p50':>8s} {'p95':>8s} {'p99':>8s} {'mean':>8s} {'n':>6s}")
             for name, values in samples.items():
                 print(_row(name, values))

@@ -8,8 +8,8 @@ text are offsets in the citizen's text.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.vntext import canonical_tones, expand_token, fold, nfc
@@ -107,7 +107,10 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
 
 
 def find_patterns(text: str) -> list[Mention]:
-    mentions = [Mention("dossier_code", m.start(), m.end(), m.group(0), m.group(0).upper()) for m in DOSSIER_CODE_RE.finditer(text)]
+    mentions = [
+        Mention("dossier_code", m.start(), m.end(), m.group(0), m.group(0).upper())
+        for m in DOSSIER_CODE_RE.finditer(text)
+    ]
     taken = [(m.start, m.end) for m in mentions]
     for match in PHONE_RE.finditer(text):
         if any(s <= match.start() < e for s, e in taken):

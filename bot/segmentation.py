@@ -104,7 +104,9 @@ def _group_run(words: list[str], typed_marks: list[bool], lexicon: frozenset[str
     return _longest_match_groups(words, lexicon)
 
 
-def _regroup_unmarked(sizes: list[int], words: list[str], typed_marks: list[bool], lexicon: frozenset[str]) -> list[int]:
+def _regroup_unmarked(
+    sizes: list[int], words: list[str], typed_marks: list[bool], lexicon: frozenset[str]
+) -> list[int]:
     """In mixed text ("dang ky tam tru ở phường Hoà Bình"), underthesea leaves the words typed
     without marks as single syllables; group stretches of those by the folded lexicon."""
     result: list[int] = []

@@ -119,7 +119,7 @@ def _canonical_syllable(match: re.Match[str]) -> str:
         return syllable
     marks[target].add(tone)
     rebuilt = "".join(
-        letter + "".join(sorted(m, key=lambda c: c in _TONE_MARKS)) for letter, m in zip(letters, marks)
+        letter + "".join(sorted(m, key=lambda c: c in _TONE_MARKS)) for letter, m in zip(letters, marks, strict=False)
     )
     result = unicodedata.normalize("NFC", rebuilt)
     # Only accept a rewrite that keeps one character per original character (NFC input assumed).

@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 
 from cli import train as training
+from cli.importer import import_command
 from cli.paths import data_dir
 from cli.setup_db import prepare_database
-from cli.staff import app as staff_app
 from cli.stack import Stack, StackConfig
-from cli.importer import import_command
+from cli.staff import app as staff_app
 from servicedesk.learning.settings import learned_nlu_path
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
@@ -33,8 +33,8 @@ def _port(name: str, default: int) -> int:
 def _hint_first_admin() -> None:
     from sqlalchemy import func, select
 
-    from servicedesk.accounts.models import StaffUser
     from core.db import session_scope
+    from servicedesk.accounts.models import StaffUser
 
     with session_scope() as session:
         if not session.scalar(select(func.count()).select_from(StaffUser)):

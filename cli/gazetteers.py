@@ -26,7 +26,12 @@ TYPE_WORDS = {
     "tinh": ["tỉnh", "t"],
     "thanh_pho": ["thành phố", "tp"],
 }
-DISTRICT_WORDS = {"quận": ["quận", "q"], "huyện": ["huyện", "h"], "thị xã": ["thị xã", "tx"], "thành phố": ["thành phố", "tp"]}
+DISTRICT_WORDS = {
+    "quận": ["quận", "q"],
+    "huyện": ["huyện", "h"],
+    "thị xã": ["thị xã", "tx"],
+    "thành phố": ["thành phố", "tp"],
+}
 NUMBERED = {"phường": ["phường", "p"], "quận": ["quận", "q"]}
 
 

@@ -1,6 +1,6 @@
 """``import FILE``: a typer sub-app the project CLI mounts (e.g. as ``kb``).
 
-    python -m cli kb import catalogue.jsonl --dry-run
+python -m cli kb import catalogue.jsonl --dry-run
 """
 
 from __future__ import annotations

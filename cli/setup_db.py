@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from database import migrate
 from core.db import session_scope
+from database import migrate
 from knowledge.centres.service import seed_demo_centres
-from servicedesk.dossiers.seed import seed_demo_dossiers
 from knowledge.seed.loader import SEED_DIR, seed_procedures
 from knowledge.units.loader import load_units
+from servicedesk.dossiers.seed import seed_demo_dossiers
 
 
 def prepare_database(log=print) -> None:  # noqa: ANN001
@@ -21,7 +21,4 @@ def prepare_database(log=print) -> None:  # noqa: ANN001
         f"administrative units: {units.current_provinces} provinces, {units.current_communes} communes, "
         f"{units.former_communes} former communes ({units.inserted} rows added, {units.updated} updated)"
     )
-    log(
-        f"procedures: {len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged"
-    )
+    log(f"procedures: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")

@@ -121,22 +121,48 @@ class Stack:
         return {
             "rasa": (
                 [
-                    str(rasa_venv() / "bin" / "python"), "-c", _RASA_MAIN, "run", "--enable-api",
-                    "--model", str(cfg.model), "--port", str(cfg.rasa_port), "--interface", cfg.host,
-                    "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                    str(rasa_venv() / "bin" / "python"),
+                    "-c",
+                    _RASA_MAIN,
+                    "run",
+                    "--enable-api",
+                    "--model",
+                    str(cfg.model),
+                    "--port",
+                    str(cfg.rasa_port),
+                    "--interface",
+                    cfg.host,
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
                 ],
                 rasa_environment,
             ),
             "actions": (
                 [
-                    python, "-m", "cli.action_server", "--actions", "actions",
-                    "--host", cfg.host, "--port", str(cfg.action_port),
+                    python,
+                    "-m",
+                    "cli.action_server",
+                    "--actions",
+                    "actions",
+                    "--host",
+                    cfg.host,
+                    "--port",
+                    str(cfg.action_port),
                 ],
                 cfg.app_env(),
             ),
             "api": (
                 [
-                    python, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port),
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    cfg.host,
+                    "--port",
+                    str(cfg.api_port),
                     "--no-access-log",
                     # The app believes X-Forwarded-For only from TTHC_TRUSTED_PROXIES
                     # (api/security/proxies.py); uvicorn's own handling, on by default for
@@ -156,8 +182,13 @@ class Stack:
                 continue
             log_path = logs / f"{name}.log"
             popen = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             pump = threading.Thread(target=self._pump, args=(name, popen.stdout, log_path), daemon=True)
             pump.start()
@@ -191,7 +222,9 @@ class Stack:
                 for name, url in list(pending.items()):
                     process = self.processes[name].popen
                     if process.poll() is not None:
-                        raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.processes[name].log_path}")
+                        raise RuntimeError(
+                            f"{name} exited with code {process.returncode}; see {self.processes[name].log_path}"
+                        )
                     try:
                         if client.get(url).status_code == 200:
                             del pending[name]

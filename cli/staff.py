@@ -21,11 +21,13 @@ def _staff() -> None:
 
 
 def _create(username: str, display_name: str, role: str, password: str | None) -> None:
-    from servicedesk.accounts import service
     from core.db import session_scope
+    from servicedesk.accounts import service
 
-    secret = password or os.environ.get(PASSWORD_ENV) or typer.prompt(
-        "Mật khẩu (ít nhất 10 ký tự)", hide_input=True, confirmation_prompt=True
+    secret = (
+        password
+        or os.environ.get(PASSWORD_ENV)
+        or typer.prompt("Mật khẩu (ít nhất 10 ký tự)", hide_input=True, confirmation_prompt=True)
     )
     try:
         with session_scope() as session:
@@ -56,7 +58,9 @@ def create(
     username: str = typer.Argument(..., help="Tên đăng nhập."),
     role: str = typer.Option(..., "--role", help="admin, editor, agent hoặc analyst."),
     display_name: str = typer.Option(..., "--name", help="Họ tên hiển thị."),
-    password: str | None = typer.Option(None, "--password", help=f"Mật khẩu; nếu bỏ trống thì đọc {PASSWORD_ENV} hoặc hỏi."),
+    password: str | None = typer.Option(
+        None, "--password", help=f"Mật khẩu; nếu bỏ trống thì đọc {PASSWORD_ENV} hoặc hỏi."
+    ),
 ) -> None:
     """Tạo tài khoản cán bộ với vai trò bất kỳ."""
     _create(username, display_name, role, password)

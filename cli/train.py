@@ -50,16 +50,27 @@ def base_hash(learned: Path) -> str:
 def training_data_paths(learned: Path, learned_copy: Path) -> list[Path]:
     """What ``rasa train --data`` gets for a console retrain: data/ without the live learned file
     (which editors may be changing meanwhile) plus a copy of it taken when the job started."""
-    files = [p for p in _input_files(exclude=learned) if p.is_relative_to(ROOT / "data") and p.suffix in {".yml", ".yaml"}]
+    files = [
+        p for p in _input_files(exclude=learned) if p.is_relative_to(ROOT / "data") and p.suffix in {".yml", ".yaml"}
+    ]
     return [*files, learned_copy]
 
 
 def train_command(data: list[Path], out: Path, name: str) -> list[str]:
     """``rasa train`` in the Rasa environment (run it with ``cwd=ROOT, env=rasa_env()``)."""
     return [
-        str(rasa_venv() / "bin" / "rasa"), "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", *[str(p) for p in data],
-        "--out", str(out), "--fixed-model-name", name,
+        str(rasa_venv() / "bin" / "rasa"),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        *[str(p) for p in data],
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        name,
     ]
 
 
@@ -90,7 +101,9 @@ def active_model(data_dir: Path, learned: Path, log=print) -> Path | None:  # no
         log(f"active model {model} is missing; using the model for the current inputs")
         return None
     if base != base_hash(learned):
-        log("training data, domain or config changed since the console activated a model; using the model for the current inputs")
+        log(
+            "training data, domain or config changed since the console activated a model; using the model for the current inputs"
+        )
         return None
     log(f"model activated from the console: {model.name}")
     return model

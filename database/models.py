@@ -1,14 +1,7 @@
 """Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
 
-from servicedesk.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, ZaloToken
-from servicedesk.accounts.models import StaffSession, StaffUser
 from core.audit.models import AuditEntry
 from knowledge.centres.models import ServiceCentre
-from servicedesk.conversations.models import ConversationTurn
-from servicedesk.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
-from servicedesk.feedback.models import Feedback
-from servicedesk.handoff.models import HandoffMessage, HandoffRequest
-from servicedesk.learning.models import InboxDecision, RetrainJob, TrainedModel
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -16,8 +9,15 @@ from knowledge.procedures.models import (
     ProcedureDocument,
     ProcedureVersion,
 )
-from servicedesk.ratings.models import Rating
 from knowledge.units.models import AdministrativeUnit, UnitSuccession
+from servicedesk.accounts.models import StaffSession, StaffUser
+from servicedesk.conversations.models import ConversationTurn
+from servicedesk.dossiers.models import Dossier, DossierLookupAttempt, DossierStatusEvent
+from servicedesk.feedback.models import Feedback
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.learning.models import InboxDecision, RetrainJob, TrainedModel
+from servicedesk.ratings.models import Rating
+from servicedesk.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, ZaloToken
 
 __all__ = [
     "AdministrativeUnit",

@@ -45,7 +45,15 @@ def _intent_summary(name: str, gold: list[str], predicted: list[str]) -> dict:
         "n": len(gold),
         "accuracy": round(metrics.accuracy(gold, predicted), 4),
         "macro_f1": round(metrics.macro_f1(report), 4),
-        "per_intent": {k: {"precision": round(v.precision, 4), "recall": round(v.recall, 4), "f1": round(v.f1, 4), "support": v.support} for k, v in report.items()},
+        "per_intent": {
+            k: {
+                "precision": round(v.precision, 4),
+                "recall": round(v.recall, 4),
+                "f1": round(v.f1, 4),
+                "support": v.support,
+            }
+            for k, v in report.items()
+        },
     }
 
 
@@ -56,13 +64,15 @@ def _write_reports(out: Path, stem: str, summaries: list[dict], gold: list[str],
     with (out / f"{stem}-confusion.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["gold \\ predicted", *labels])
-        for label, row in zip(labels, matrix):
+        for label, row in zip(labels, matrix, strict=False):
             writer.writerow([label, *row])
 
 
 def _print(summary: dict) -> None:
     extra = f" fallback-rate={summary['fallback_rate']:.4f}" if "fallback_rate" in summary else ""
-    print(f"\n== {summary['name']}: n={summary['n']} accuracy={summary['accuracy']:.4f} macro-F1={summary['macro_f1']:.4f}{extra}")
+    print(
+        f"\n== {summary['name']}: n={summary['n']} accuracy={summary['accuracy']:.4f} macro-F1={summary['macro_f1']:.4f}{extra}"
+    )
     for intent, s in summary["per_intent"].items():
         print(f"   {intent:24s} P={s['precision']:.3f} R={s['recall']:.3f} F1={s['f1']:.3f} n={s['support']}")
 
@@ -100,7 +110,10 @@ def cross_validate(folds: int, out: Path, seed: int, config: Path) -> None:
         predicted += [p.intent for p in parsed]
         fallbacks += sum(p.fallback for p in parsed)
         texts += [_plain(m) for m in test_set]
-        print(f"fold {fold + 1}/{folds}: trained in {model.seconds:.0f} s, accuracy {metrics.accuracy(gold[-len(test_set):], predicted[-len(test_set):]):.4f}", flush=True)
+        print(
+            f"fold {fold + 1}/{folds}: trained in {model.seconds:.0f} s, accuracy {metrics.accuracy(gold[-len(test_set) :], predicted[-len(test_set) :]):.4f}",
+            flush=True,
+        )
     plain = [i for i, t in enumerate(texts) if _no_diacritics(t)]
     summaries = [
         _intent_summary(f"{folds}-fold cross-validation", gold, predicted),
@@ -146,7 +159,8 @@ def atis(root: Path, out: Path, config: Path) -> None:
     predicted_intents = [p.intent for p in parsed]
     gold_tags = [list(e.tags) for e in test]
     predicted_tags = [
-        tags_from_entities(e, [x for x in p.entities if x.get("extractor") in LEARNED_EXTRACTORS]) for e, p in zip(test, parsed)
+        tags_from_entities(e, [x for x in p.entities if x.get("extractor") in LEARNED_EXTRACTORS])
+        for e, p in zip(test, parsed, strict=False)
     ]
     slots = metrics.slot_f1(gold_tags, predicted_tags)
     result = {
@@ -158,7 +172,9 @@ def atis(root: Path, out: Path, config: Path) -> None:
         "slot_precision": round(slots.precision, 4),
         "slot_recall": round(slots.recall, 4),
         "slot_f1": round(slots.f1, 4),
-        "sentence_accuracy": round(metrics.sentence_accuracy(gold_intents, predicted_intents, gold_tags, predicted_tags), 4),
+        "sentence_accuracy": round(
+            metrics.sentence_accuracy(gold_intents, predicted_intents, gold_tags, predicted_tags), 4
+        ),
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "atis.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
@@ -166,9 +182,13 @@ def atis(root: Path, out: Path, config: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "nlu")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="pipeline to evaluate (default: the product's)")
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="pipeline to evaluate (default: the product's)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     cv = sub.add_parser("cv")
     cv.add_argument("--folds", type=int, default=5)

@@ -36,7 +36,9 @@ class AtisExample:
         found = []
         for start, end, kind in sorted(bio_spans(self.tags)):
             char_start, char_end = offsets[start][0], offsets[end - 1][1]
-            found.append({"start": char_start, "end": char_end, "entity": kind, "value": self.text[char_start:char_end]})
+            found.append(
+                {"start": char_start, "end": char_end, "entity": kind, "value": self.text[char_start:char_end]}
+            )
         return found
 
 
@@ -46,7 +48,9 @@ def tags_from_entities(example: AtisExample, entities: list[dict]) -> list[str]:
     tags = ["O"] * len(example.tokens)
     for entity in sorted(entities, key=lambda e: e["start"]):
         inside = [
-            i for i, (s, e) in enumerate(example.token_offsets()) if s >= entity["start"] and e <= entity["end"] and tags[i] == "O"
+            i
+            for i, (s, e) in enumerate(example.token_offsets())
+            if s >= entity["start"] and e <= entity["end"] and tags[i] == "O"
         ]
         for n, i in enumerate(inside):
             tags[i] = ("B-" if n == 0 else "I-") + str(entity["entity"])
@@ -63,7 +67,9 @@ def read_split(directory: Path) -> list[AtisExample]:
     if len(set(counts.values())) != 1:
         raise AtisFormatError(f"{directory}: line counts differ {counts}")
     examples = []
-    for number, (text, tags, intent) in enumerate(zip(lines["seq.in"], lines["seq.out"], lines["label"]), start=1):
+    for number, (text, tags, intent) in enumerate(
+        zip(lines["seq.in"], lines["seq.out"], lines["label"], strict=False), start=1
+    ):
         tokens, tag_list = tuple(text.split()), tuple(tags.split())
         if len(tokens) != len(tag_list):
             raise AtisFormatError(f"{directory} line {number}: {len(tokens)} tokens but {len(tag_list)} tags")

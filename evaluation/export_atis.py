@@ -23,7 +23,11 @@ def _tokens_and_tags(text: str, entities: list[dict]) -> tuple[list[str], list[s
         tag = "O"
         for entity in entities:
             if entity["start"] <= match.start() and match.end() <= entity["end"]:
-                tag = ("B-" if not tags or not tags[-1].endswith(entity["entity"]) or match.start() == entity["start"] else "I-")
+                tag = (
+                    "B-"
+                    if not tags or not tags[-1].endswith(entity["entity"]) or match.start() == entity["start"]
+                    else "I-"
+                )
                 tag += entity["entity"]
                 break
         tokens.append(match.group(0))

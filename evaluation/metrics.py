@@ -29,7 +29,7 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str]) -> dict
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=False):
         if g == p:
             tp[g] += 1
         else:
@@ -44,14 +44,14 @@ def macro_f1(report: dict[str, ClassScore]) -> float:
 
 
 def accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    return sum(g == p for g, p in zip(gold, predicted)) / len(gold) if gold else 0.0
+    return sum(g == p for g, p in zip(gold, predicted, strict=False)) / len(gold) if gold else 0.0
 
 
 def confusion_matrix(gold: Sequence[str], predicted: Sequence[str]) -> tuple[list[str], list[list[int]]]:
     labels = sorted(set(gold) | set(predicted))
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=False):
         matrix[index[g]][index[p]] += 1
     return labels, matrix
 
@@ -86,7 +86,7 @@ class SlotScore:
 def slot_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> SlotScore:
     """Span-level (exact boundaries and type) micro F1 over sentences, as conlleval computes it."""
     correct = gold_total = predicted_total = 0
-    for g, p in zip(gold, predicted):
+    for g, p in zip(gold, predicted, strict=False):
         gold_spans, predicted_spans = bio_spans(g), bio_spans(p)
         correct += len(gold_spans & predicted_spans)
         gold_total += len(gold_spans)
@@ -96,12 +96,14 @@ def slot_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -
 
 
 def sentence_accuracy(
-    gold_intents: Sequence[str], predicted_intents: Sequence[str],
-    gold_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]],
+    gold_intents: Sequence[str],
+    predicted_intents: Sequence[str],
+    gold_tags: Sequence[Sequence[str]],
+    predicted_tags: Sequence[Sequence[str]],
 ) -> float:
     """Share of sentences with the right intent and exactly the right slot chunks."""
     hits = sum(
         gi == pi and bio_spans(gt) == bio_spans(pt)
-        for gi, pi, gt, pt in zip(gold_intents, predicted_intents, gold_tags, predicted_tags)
+        for gi, pi, gt, pt in zip(gold_intents, predicted_intents, gold_tags, predicted_tags, strict=False)
     )
     return hits / len(gold_intents) if gold_intents else 0.0

@@ -248,7 +248,7 @@ def _row_data(kind: str, row: dict[str, str]) -> Any:
 
 
 def _number(raw: str, *, integer: bool) -> Any:
-    """"20.000" / "20,000" / "20 000" → 20000; "1,5" → 1.5; anything else goes to the schema as
+    """ "20.000" / "20,000" / "20 000" → 20000; "1,5" → 1.5; anything else goes to the schema as
     typed, so its error says what is wrong."""
     text = raw.strip().removesuffix("đồng").removesuffix("đ").strip()
     if not text:

@@ -20,8 +20,8 @@ from starlette.datastructures import FormData
 from api.admin.forms import CHANNEL_OPTIONS, DOCUMENT_OPTIONS, CentreForm, ProcedureForm
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
-from knowledge.centres import service as centres
 from core.db import get_session
+from knowledge.centres import service as centres
 from knowledge.importer import staging
 from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
 from knowledge.importer.rows import ImportFileError
@@ -72,8 +72,14 @@ def _page(
 ) -> HTMLResponse:
     notice = NOTICES.get(request.query_params.get("done", ""))
     return render(
-        request, f"admin/templates/{template}", user, status_code=status_code, notice=notice, labels=LABELS,
-        fmt=history.format_value, **context
+        request,
+        f"admin/templates/{template}",
+        user,
+        status_code=status_code,
+        notice=notice,
+        labels=LABELS,
+        fmt=history.format_value,
+        **context,
     )
 
 
@@ -114,8 +120,13 @@ def procedure_list(
     )
     filters = {"q": q, "level": level, "field": field, "published": published}
     return _page(
-        request, "procedures_list.html", user,
-        result=result, filters=filters, all_fields=procedures.fields(session), levels=LEVELS,
+        request,
+        "procedures_list.html",
+        user,
+        result=result,
+        filters=filters,
+        all_fields=procedures.fields(session),
+        levels=LEVELS,
         query_for=lambda p: _query({**filters, "page": p}),
     )
 
@@ -125,13 +136,25 @@ def _query(params: dict[str, Any]) -> str:
 
 
 def _form_page(
-    request: Request, user: StaffPrincipal, form: ProcedureForm, *, code: str | None, status_code: int = 200,
+    request: Request,
+    user: StaffPrincipal,
+    form: ProcedureForm,
+    *,
+    code: str | None,
+    status_code: int = 200,
     problem: str | None = None,
 ) -> HTMLResponse:
     return _page(
-        request, "procedure_form.html", user, status_code=status_code,
-        form=form, code=code, problem=problem, levels=LEVELS,
-        channel_options=CHANNEL_OPTIONS, document_options=DOCUMENT_OPTIONS,
+        request,
+        "procedure_form.html",
+        user,
+        status_code=status_code,
+        form=form,
+        code=code,
+        problem=problem,
+        levels=LEVELS,
+        channel_options=CHANNEL_OPTIONS,
+        document_options=DOCUMENT_OPTIONS,
     )
 
 
@@ -174,8 +197,12 @@ def procedure_view(request: Request, user: Editor, session: SessionDep, code: st
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
     record = procedures.to_record(procedure)
     return _page(
-        request, "procedure_view.html", user,
-        procedure=procedure, record=record, version=procedures.current_version(procedure),
+        request,
+        "procedure_view.html",
+        user,
+        procedure=procedure,
+        record=record,
+        version=procedures.current_version(procedure),
         latest=procedure.versions[-1] if procedure.versions else None,
     )
 
@@ -201,7 +228,11 @@ def procedure_save(request: Request, user: Editor, session: SessionDep, posted: 
         return _form_page(request, user, form, code=procedure.code, status_code=422)
     try:
         outcome = procedures.edit(
-            session, procedure.code, record, actor=user, expected_version=form.version,
+            session,
+            procedure.code,
+            record,
+            actor=user,
+            expected_version=form.version,
             note=form.values.get("change_note") or None,
         )
         session.commit()
@@ -255,8 +286,14 @@ def procedure_history(
             ),
         }
     return _page(
-        request, "procedure_history.html", user,
-        procedure=procedure, entries=entries, latest=latest, diff=diff, numbers=sorted(by_number, reverse=True),
+        request,
+        "procedure_history.html",
+        user,
+        procedure=procedure,
+        entries=entries,
+        latest=latest,
+        diff=diff,
+        numbers=sorted(by_number, reverse=True),
     )
 
 
@@ -279,7 +316,12 @@ def procedure_revert(
         session.rollback()
         message = str(exc) if not isinstance(exc, IntegrityError) else _alias_message(exc)
         return _page(
-            request, "message.html", user, status_code=409, title="Không khôi phục được", message=message,
+            request,
+            "message.html",
+            user,
+            status_code=409,
+            title="Không khôi phục được",
+            message=message,
             back=_url(code, "/history"),
         )
     return _redirect(_url(code, "/history"), "reverted" if outcome.changed else "unchanged")
@@ -312,8 +354,14 @@ def _import_page(
     request: Request, user: StaffPrincipal, *, status_code: int = 200, error: str | None = None, **context: Any
 ) -> HTMLResponse:
     return _page(
-        request, "import_upload.html", user, status_code=status_code, error=error,
-        max_mb=staging.MAX_UPLOAD_BYTES // (1024 * 1024), max_rows=grouped(MAX_ROWS), **context,
+        request,
+        "import_upload.html",
+        user,
+        status_code=status_code,
+        error=error,
+        max_mb=staging.MAX_UPLOAD_BYTES // (1024 * 1024),
+        max_rows=grouped(MAX_ROWS),
+        **context,
     )
 
 
@@ -371,7 +419,9 @@ def import_commit(request: Request, user: Editor, session: SessionDep, token: st
     except (ImportFileError, IntegrityError):
         session.rollback()
         return _import_page(
-            request, user, status_code=409,
+            request,
+            user,
+            status_code=409,
             error="Không ghi được vì kho thủ tục vừa thay đổi; không có gì được ghi. Hãy xem trước lại.",
         )
     staging.discard(token)
@@ -397,12 +447,23 @@ def centre_list(
 
 
 def _centre_page(
-    request: Request, user: StaffPrincipal, form: CentreForm, *, centre_id: int | None, status_code: int = 200,
+    request: Request,
+    user: StaffPrincipal,
+    form: CentreForm,
+    *,
+    centre_id: int | None,
+    status_code: int = 200,
     unit_label: str | None = None,
 ) -> HTMLResponse:
     return _page(
-        request, "centre_form.html", user, status_code=status_code,
-        form=form, centre_id=centre_id, levels=LEVELS, unit_label=unit_label,
+        request,
+        "centre_form.html",
+        user,
+        status_code=status_code,
+        form=form,
+        centre_id=centre_id,
+        levels=LEVELS,
+        unit_label=unit_label,
     )
 
 
@@ -434,7 +495,10 @@ def centre_edit(request: Request, user: Editor, session: SessionDep, centre_id: 
     except centres.CentreNotFoundError as exc:
         return _not_found(request, user, str(exc))
     return _centre_page(
-        request, user, CentreForm.from_centre(centre), centre_id=centre_id,
+        request,
+        user,
+        CentreForm.from_centre(centre),
+        centre_id=centre_id,
         unit_label=centres.unit_label(session, centre.unit_code),
     )
 
@@ -456,4 +520,3 @@ def centre_save(request: Request, user: Editor, session: SessionDep, posted: Pos
         form.errors.update(exc.errors)
         return _centre_page(request, user, form, centre_id=centre_id, status_code=422)
     return _redirect(f"/staff/centres/{centre_id}/edit", "centre-saved" if changed else "centre-unchanged")
-

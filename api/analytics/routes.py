@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
+from core.db import get_session
 from servicedesk.analytics import export
 from servicedesk.analytics.service import AnalyticsReport, Filters, InvalidRange, parse_filters, report
-from core.db import get_session
 
 router = APIRouter(tags=["staff: analytics"])
 Analyst = Annotated[StaffPrincipal, Depends(require_roles(Role.ANALYST))]

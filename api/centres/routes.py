@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from core.db import get_session
 from knowledge.centres import service
 from knowledge.centres.schemas import CentreRecord
-from core.db import get_session
 
 router = APIRouter(prefix="/api/centres", tags=["centres"])
 
@@ -17,6 +17,8 @@ router = APIRouter(prefix="/api/centres", tags=["centres"])
 @router.get("", response_model=list[CentreRecord])
 def centres(
     session: Annotated[Session, Depends(get_session)],
-    unit: Annotated[str, Query(min_length=2, max_length=8, pattern=r"^\d+$", description="Mã đơn vị hành chính hiện hành")],
+    unit: Annotated[
+        str, Query(min_length=2, max_length=8, pattern=r"^\d+$", description="Mã đơn vị hành chính hiện hành")
+    ],
 ) -> list[CentreRecord]:
     return [CentreRecord.model_validate(c) for c in service.for_unit(session, unit)]

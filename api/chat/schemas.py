@@ -22,8 +22,7 @@ def _web_sender(value: str) -> str:
     # still published in the OpenAPI schema (json_schema_extra).
     if not _WEB_SENDER.fullmatch(value):
         raise ValueError(
-            "Mã hội thoại không hợp lệ: khung chat trên trang web dùng mã dạng web-… "
-            "(chữ, số và các dấu _ . : -)"
+            "Mã hội thoại không hợp lệ: khung chat trên trang web dùng mã dạng web-… (chữ, số và các dấu _ . : -)"
         )
     return value
 

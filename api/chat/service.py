@@ -33,10 +33,10 @@ from starlette.datastructures import State
 
 from api.chat.schemas import WEB_SENDER_PREFIX, BotMessage, HandoffInfo
 from core.db import session_scope
-from servicedesk.dossiers.config import get_dossier_settings
-from servicedesk.handoff import service as handoff
 from core.privacy import client_key
 from core.settings import Settings
+from servicedesk.dossiers.config import get_dossier_settings
+from servicedesk.handoff import service as handoff
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,10 @@ class RasaClient:
             logger.warning("rasa unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
             raise RasaUnavailableError(str(exc)) from exc
         logger.info(
-            "turn sender=%s replies=%d ms=%.0f", sender_tag(sender), len(payload), (time.perf_counter() - started) * 1000
+            "turn sender=%s replies=%d ms=%.0f",
+            sender_tag(sender),
+            len(payload),
+            (time.perf_counter() - started) * 1000,
         )
         return [BotMessage.model_validate({k: v for k, v in item.items() if k != "recipient_id"}) for item in payload]
 

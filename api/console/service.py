@@ -31,7 +31,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicedesk.zalo import outbox
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.service import SENDER_PREFIX, get_channel
 from api.chat.schemas import BotMessage
@@ -39,11 +38,12 @@ from api.chat.service import append_tracker_events, channel_of_sender, sender_ta
 from api.console.live import LiveEvent, get_hub
 from api.widget.routes import MASKED_SLOTS, history_from_events
 from core.db import session_scope
+from core.privacy import sender_hash
+from knowledge.procedures.models import Procedure
 from servicedesk.handoff import service as handoff
 from servicedesk.handoff.models import HandoffMessage, HandoffRequest, utcnow
 from servicedesk.handoff.service import Agent, HandoffError
-from core.privacy import sender_hash
-from knowledge.procedures.models import Procedure
+from servicedesk.zalo import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +133,7 @@ def queue_snapshot(viewer: str) -> dict[str, Any]:
         names = _procedure_names(session, {r.procedure_code for r in requests if r.procedure_code})
         return {
             "cursor": handoff.last_message_id(session),
-            "requests": [
-                request_view(r, viewer, names, handoff.agent_name_of(session, r)) for r in requests
-            ],
+            "requests": [request_view(r, viewer, names, handoff.agent_name_of(session, r)) for r in requests],
         }
 
 
@@ -197,7 +195,9 @@ def reply_channel(request: HandoffRequest) -> str | None:
         return request.channel
     logger.error(
         "handoff request %d: stored channel %r disagrees with its conversation id (sender %s); nothing sent",
-        request.id, request.channel[:16], sender_tag(request.sender_id),
+        request.id,
+        request.channel[:16],
+        sender_tag(request.sender_id),
     )
     return None
 

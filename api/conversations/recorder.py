@@ -15,9 +15,9 @@ from typing import Any
 from starlette.datastructures import State
 
 from api.chat.service import fetch_tracker
+from core.db import session_scope
 from servicedesk.conversations.service import record_turn
 from servicedesk.conversations.units import official_unit_code
-from core.db import session_scope
 
 
 def _parse_of(tracker: dict[str, Any], text: str) -> dict[str, Any] | None:
@@ -54,8 +54,14 @@ async def record_bot_turn(state: State, *, sender: str, channel: str, text: str,
     def write() -> None:
         with session_scope() as session:
             record_turn(
-                session, sender=sender, channel=channel, text=text, intent=intent, confidence=confidence,
-                procedure_code=code, unit_code=official_unit_code(session, unit),
+                session,
+                sender=sender,
+                channel=channel,
+                text=text,
+                intent=intent,
+                confidence=confidence,
+                procedure_code=code,
+                unit_code=official_unit_code(session, unit),
                 understood=understanding is not None,
             )
 
@@ -66,6 +72,12 @@ def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None 
     """A message an officer answered (the conversation was taken): counted, never reviewed."""
     with session_scope() as session:
         record_turn(
-            session, sender=sender, channel=channel, text=text, intent=None, confidence=None,
-            unit_code=official_unit_code(session, unit), handled_by="agent",
+            session,
+            sender=sender,
+            channel=channel,
+            text=text,
+            intent=None,
+            confidence=None,
+            unit_code=official_unit_code(session, unit),
+            handled_by="agent",
         )

@@ -14,13 +14,13 @@ from api.learning.runtime import rasa_available, retrain_service
 from api.staff.security import Role, StaffPrincipal, require_roles
 from api.staff.templating import render
 from core.db import get_session
+from core.settings import PROJECT_ROOT
+from knowledge.procedures.search import procedure_search
 from servicedesk.learning import service
 from servicedesk.learning.models import RetrainJob, TrainedModel
 from servicedesk.learning.retrain import STAGE_LABELS, STATUS_LABELS, RetrainConflict, RetrainService
 from servicedesk.learning.settings import learned_nlu_path
 from servicedesk.learning.training_file import read_examples
-from knowledge.procedures.search import procedure_search
-from core.settings import PROJECT_ROOT
 
 router = APIRouter(tags=["staff: learning"])
 Editor = Annotated[StaffPrincipal, Depends(require_roles(Role.EDITOR))]
@@ -52,7 +52,9 @@ class AliasDecision(BaseModel):
 @router.get("/staff/learning", response_class=HTMLResponse, include_in_schema=False)
 def learning_page(request: Request, user: Editor, session: SessionDep) -> HTMLResponse:
     return render(
-        request, "learning/templates/learning.html", user,
+        request,
+        "learning/templates/learning.html",
+        user,
         intents=service.intent_options(),
         reasons=service.REASON_LABELS,
         pending=service.pending_count(session),
@@ -84,8 +86,14 @@ def inbox(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     filters = service.InboxFilters(
-        channel=channel or None, reason=reason, intent=intent or None, q=q or None, since=since, until=until,
-        limit=limit, offset=offset,
+        channel=channel or None,
+        reason=reason,
+        intent=intent or None,
+        q=q or None,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
     )
     items, total = service.inbox(session, filters)
     return {"items": [i.as_dict() for i in items], "total": total, "pending": service.pending_count(session)}
@@ -97,7 +105,9 @@ def intents(user: Editor) -> list[dict[str, str]]:
 
 
 @router.get("/staff/api/learning/procedures")
-def procedures(user: Editor, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=500)]) -> list[dict[str, Any]]:
+def procedures(
+    user: Editor, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=500)]
+) -> list[dict[str, Any]]:
     hits = procedure_search.search(session, q, limit=8)
     return [{"code": h.code, "name": h.name, "score": round(h.score, 3)} for h in hits]
 
@@ -121,7 +131,9 @@ def _decide(session: Session, action: Any) -> JSONResponse:
 @router.post("/staff/api/learning/inbox/{turn_id}/intent")
 def assign_intent(turn_id: int, body: IntentDecision, user: Editor, session: SessionDep) -> JSONResponse:
     learned = learned_nlu_path()
-    return _decide(session, lambda: service.assign_intent(session, turn_id, body.intent, actor=user, learned_path=learned))
+    return _decide(
+        session, lambda: service.assign_intent(session, turn_id, body.intent, actor=user, learned_path=learned)
+    )
 
 
 @router.post("/staff/api/learning/inbox/{turn_id}/alias")

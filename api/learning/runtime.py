@@ -8,13 +8,20 @@ from pathlib import Path
 from cli import train as training
 from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
 from core.db import get_sessionmaker
+from core.settings import get_settings
 from servicedesk.learning.retrain import RetrainConfig, RetrainService
 from servicedesk.learning.settings import learned_nlu_path
-from core.settings import get_settings
 
 
 def _compare_command(models: list[Path], out: Path) -> list[str]:
-    return [str(rasa_venv() / "bin" / "python"), "-m", "evaluation.compare", *[str(m) for m in models], "--out", str(out)]
+    return [
+        str(rasa_venv() / "bin" / "python"),
+        "-m",
+        "evaluation.compare",
+        *[str(m) for m in models],
+        "--out",
+        str(out),
+    ]
 
 
 def build_config(
@@ -57,7 +64,6 @@ def rasa_available() -> bool:
         return (rasa_venv() / "bin" / "rasa").exists()
     except SystemExit:
         return False
-
 
 
 def on_startup() -> None:

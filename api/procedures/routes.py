@@ -20,16 +20,16 @@ SessionDep = Annotated[Session, Depends(get_session)]
 @router.get("/search", response_model=list[ProcedureSummary])
 def search(
     session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=500, description="Câu hỏi hoặc tên thủ tục, có dấu hay không dấu")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=500, description="Câu hỏi hoặc tên thủ tục, có dấu hay không dấu")
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ProcedureSummary]:
     hits = procedure_search.search(session, q, limit=limit)
     return [ProcedureSummary(code=h.code, name=h.name, level=h.levels, field=h.field, score=h.score) for h in hits]
 
 
-@router.get(
-    "/{code}", response_model=ProcedureDetail, responses=error_responses(404, s404="Không có thủ tục mã này")
-)
+@router.get("/{code}", response_model=ProcedureDetail, responses=error_responses(404, s404="Không có thủ tục mã này"))
 def detail(session: SessionDep, code: str) -> ProcedureDetail:
     procedure = service.get_by_code(session, code)
     if procedure is None:

@@ -22,12 +22,12 @@ from api.staff.security import (
     require_roles,
 )
 from api.staff.templating import render
-from servicedesk.accounts import service as accounts
-from servicedesk.accounts.roles import ROLE_LABELS
-from servicedesk.accounts.throttle import LoginThrottle
 from core.audit import service as audit
 from core.db import get_session, session_scope
 from core.settings import get_settings
+from servicedesk.accounts import service as accounts
+from servicedesk.accounts.roles import ROLE_LABELS
+from servicedesk.accounts.throttle import LoginThrottle
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -58,11 +58,21 @@ def _login_page(
     # Double-submit token for the login form itself (there is no session yet to hold one).
     token = secrets.token_urlsafe(24)
     response = render(
-        request, "staff/templates/login.html", None, status_code=status_code, login_csrf=token, next=next_url,
-        username=username, error=error,
+        request,
+        "staff/templates/login.html",
+        None,
+        status_code=status_code,
+        login_csrf=token,
+        next=next_url,
+        username=username,
+        error=error,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff/login",
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/staff/login",
         secure=get_settings().staff_cookie_secure,
     )
     return response
@@ -95,12 +105,18 @@ async def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(
-            request, next_url=target, username=username, status_code=403,
+            request,
+            next_url=target,
+            username=username,
+            status_code=403,
             error="Trang đăng nhập đã hết hạn. Vui lòng nhập lại.",
         )
     if not username.strip() or not password:
         return _login_page(
-            request, next_url=target, username=username, status_code=400,
+            request,
+            next_url=target,
+            username=username,
+            status_code=400,
             error="Hãy nhập tên đăng nhập và mật khẩu.",
         )
     address = client_address(request)  # resolved through trusted proxies only (api/security/proxies.py)
@@ -109,7 +125,10 @@ async def login(
     if not decision.allowed:
         minutes = max(1, -(-decision.retry_after_seconds // 60))
         page = _login_page(
-            request, next_url=target, username=username, status_code=429,
+            request,
+            next_url=target,
+            username=username,
+            status_code=429,
             error=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau khoảng {minutes} phút.",
         )
         page.headers["Retry-After"] = str(decision.retry_after_seconds)
@@ -121,8 +140,13 @@ async def login(
     throttle.succeeded(username, address)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, opened.token, httponly=True, samesite="lax", path="/",
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()), secure=get_settings().staff_cookie_secure,
+        SESSION_COOKIE,
+        opened.token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        secure=get_settings().staff_cookie_secure,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff/login")
     return response
@@ -152,12 +176,23 @@ def home(request: Request, user: Anyone) -> HTMLResponse:
 
 
 def _accounts_page(
-    request: Request, user: StaffPrincipal, session: Session, *, error: str | None = None,
-    form: dict[str, str] | None = None, status_code: int = 200,
+    request: Request,
+    user: StaffPrincipal,
+    session: Session,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return render(
-        request, "staff/templates/accounts.html", user, status_code=status_code,
-        accounts=accounts.list_accounts(session), roles=ROLE_LABELS, error=error, form=form or {},
+        request,
+        "staff/templates/accounts.html",
+        user,
+        status_code=status_code,
+        accounts=accounts.list_accounts(session),
+        roles=ROLE_LABELS,
+        error=error,
+        form=form or {},
         notice=NOTICES.get(request.query_params.get("done", "")),
     )
 
@@ -201,7 +236,10 @@ def accounts_update(
 ) -> Response:
     try:
         _, changed = accounts.update_account(
-            session, account_id, actor=user, role=role or None,
+            session,
+            account_id,
+            actor=user,
+            role=role or None,
             active=None if active == "" else active in {"1", "true", "on"},
             display_name=display_name or None,
         )
@@ -245,7 +283,12 @@ def audit_log(
 ) -> HTMLResponse:
     found = audit.list_entries(session, actor=actor or None, entity_type=entity_type or None, page=page)
     return render(
-        request, "staff/templates/audit.html", user, log=found, actor=actor or "", entity_type=entity_type or "",
+        request,
+        "staff/templates/audit.html",
+        user,
+        log=found,
+        actor=actor or "",
+        entity_type=entity_type or "",
         pretty=_pretty,
     )
 

@@ -19,9 +19,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from core.db import session_scope
 from servicedesk.accounts import service as accounts
 from servicedesk.accounts.roles import Role, role_label
-from core.db import session_scope
 
 SESSION_COOKIE = "tthc_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -66,7 +66,10 @@ def _lookup(token: str) -> StaffPrincipal | None:
             return None
         user = found.user
         return StaffPrincipal(
-            id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=Role(user.role),
             csrf_token=found.csrf_token,
         )
 

@@ -60,12 +60,16 @@ def render(
         {"href": item.href, "label": item.label, "active": path == item.href or path.startswith(item.href + "/")}
         for item in nav_for(user)
     ]
-    page = environment().get_template(template_name).render(
-        request=request,
-        user=user,
-        csrf_token=user.csrf_token if user else "",
-        nav=nav,
-        **context,
+    page = (
+        environment()
+        .get_template(template_name)
+        .render(
+            request=request,
+            user=user,
+            csrf_token=user.csrf_token if user else "",
+            nav=nav,
+            **context,
+        )
     )
     return HTMLResponse(page, status_code=status_code, headers={"Cache-Control": "no-store"})
 

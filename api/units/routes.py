@@ -16,7 +16,9 @@ router = APIRouter(prefix="/api/units", tags=["units"])
 @router.get("/resolve")
 def resolve(
     session: Annotated[Session, Depends(get_session)],
-    q: Annotated[str, Query(min_length=1, max_length=300, description="Tên xã/phường/tỉnh, cũ hoặc mới, có dấu hay không")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=300, description="Tên xã/phường/tỉnh, cũ hoặc mới, có dấu hay không")
+    ],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[dict[str, Any]]:
     return [match.to_dict() for match in service.resolve(session, q, limit=limit)]

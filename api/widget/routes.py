@@ -85,7 +85,9 @@ class HistoryMessage(BaseModel):
     text: str | None = None
     buttons: list[dict[str, str]] | None = None
     custom: dict[str, Any] | None = None
-    id: int | None = Field(default=None, description="The handoff event id of an officer's line (as in /api/chat/events)")
+    id: int | None = Field(
+        default=None, description="The handoff event id of an officer's line (as in /api/chat/events)"
+    )
     agent: str | None = Field(default=None, description="The officer's name, for an officer's line")
 
 

@@ -22,8 +22,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -104,12 +104,22 @@ class VietnameseIntentClassifier(GraphComponent, IntentClassifier):
         texts = [self._features_text(m) for m in examples]
         labels = [m.get(INTENT) for m in examples]
         vectorizers = [
-            ("words", TfidfVectorizer(ngram_range=tuple(self._config["word_ngrams"]), token_pattern=r"\S+", sublinear_tf=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]), sublinear_tf=True)),
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=tuple(self._config["word_ngrams"]), token_pattern=r"\S+", sublinear_tf=True
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]), sublinear_tf=True),
+            ),
         ]
         if self._config.get("phrase_char_ngrams"):
             phrase_range = tuple(self._config["phrase_char_ngrams"])
-            vectorizers.append(("phrases", TfidfVectorizer(analyzer="char", ngram_range=phrase_range, sublinear_tf=True)))
+            vectorizers.append(
+                ("phrases", TfidfVectorizer(analyzer="char", ngram_range=phrase_range, sublinear_tf=True))
+            )
         features = FeatureUnion(vectorizers)
         classifier = LinearSVC(C=self._config["C"], class_weight="balanced")
         classifier.fit(features.fit_transform(texts), labels)

@@ -76,7 +76,5 @@ def list_entries(
         stmt = stmt.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
-    entries = session.scalars(
-        stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    entries = session.scalars(stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
     return AuditPage(list(entries), total, page, per_page)

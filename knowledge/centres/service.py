@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold
 from core.audit import service as audit
+from core.pagination import Page
 from knowledge.centres.models import ServiceCentre
 from knowledge.centres.schemas import CentreInput, CentreRecord
-from core.pagination import Page
 from knowledge.procedures.models import Procedure
 from knowledge.units.models import AdministrativeUnit
 
@@ -170,8 +170,13 @@ def create(session: Session, data: CentreInput, *, actor: Any) -> ServiceCentre:
     session.add(centre)
     session.flush()
     audit.record(
-        session, actor=actor, action="centre.create", entity_type="service_centre", entity_id=str(centre.id),
-        before=None, after=_state(centre),
+        session,
+        actor=actor,
+        action="centre.create",
+        entity_type="service_centre",
+        entity_id=str(centre.id),
+        before=None,
+        after=_state(centre),
     )
     return centre
 
@@ -192,7 +197,12 @@ def update(session: Session, centre_id: int, data: CentreInput, *, actor: Any) -
         session.flush()
         return centre, False
     audit.record(
-        session, actor=actor, action="centre.update", entity_type="service_centre", entity_id=str(centre.id),
-        before=before, after=after,
+        session,
+        actor=actor,
+        action="centre.update",
+        entity_type="service_centre",
+        entity_id=str(centre.id),
+        before=before,
+        after=after,
     )
     return centre, True

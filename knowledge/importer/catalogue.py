@@ -82,9 +82,7 @@ _TIME = (
     rf"|(?P<none>{MISSING})"
     rf"|(?P<text>Không[^()\n]{{0,60}}?)"
 )
-_CHANNEL_ROW = re.compile(
-    rf"(?P<kind>Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?:{_TIME})\s*(?P<fee>{_FEE})"
-)
+_CHANNEL_ROW = re.compile(rf"(?P<kind>Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?:{_TIME})\s*(?P<fee>{_FEE})")
 # Fallback when no row matches: a free-text time cell ("Hệ thống … phản hồi tự động.").
 _CHANNEL_ROW_LENIENT = re.compile(
     rf"(?P<kind>Trực tiếp|Trực tuyến|Dịch vụ bưu chính)"
@@ -92,9 +90,7 @@ _CHANNEL_ROW_LENIENT = re.compile(
     rf"|(?P<text>[A-ZĐÀ-Ỹ](?:(?!Trực tiếp|Trực tuyến|Dịch vụ bưu chính)[^\n]){{0,300}}?))"
     rf"\s*(?P<fee>{_FEE})"
 )
-_MONEY_IN_NOTE = re.compile(
-    r"(?<![\d/.,])(\d{1,3}(?:[.,]\d{3})+|\d{4,})(?!\d)\s*(?:đồng|Đồng|đ\b|VNĐ|vnđ|VND|/)"
-)
+_MONEY_IN_NOTE = re.compile(r"(?<![\d/.,])(\d{1,3}(?:[.,]\d{3})+|\d{4,})(?!\d)\s*(?:đồng|Đồng|đ\b|VNĐ|vnđ|VND|/)")
 _FEE_LEVEL_WORDS = re.compile(r"mức (?:thu|phí|lệ phí)|mức lệ phí|do hội đồng nhân dân|\d\s*%", re.IGNORECASE)
 
 
@@ -191,7 +187,7 @@ def _channel_from_match(m: re.Match[str], tail: str, warnings: list[str]) -> Cha
         currency = re.sub(r"^[\d.,]+ ?", "", fee_cell)
         in_note = {_amount(a) for a in _MONEY_IN_NOTE.findall(fee_note)}
         if m.group("glued"):
-            warnings.append(f"Thời gian và phí dính liền (“{m.group(0)[len(m.group('kind')):]}”): không ghi fee_vnd")
+            warnings.append(f"Thời gian và phí dính liền (“{m.group(0)[len(m.group('kind')) :]}”): không ghi fee_vnd")
         elif currency == "USD":
             pass
         elif amount < 1000:
@@ -401,7 +397,7 @@ _KNOWN_ISSUERS = {
     "CP", "TTg", "BTC", "BCA", "BTP", "BNNMT", "NHNN", "BGTVT", "BXD", "BHXH", "UBND", "HĐND",
     "BKHĐT", "BLĐTBXH", "BTNMT", "BNNPTNT", "BYT", "BCT", "BQP", "BNV", "BGDĐT", "BTTTT",
     "BVHTTDL", "BKHCN", "VPCP", "TANDTC", "VKSNDTC", "CTN", "BNG", "UBDT", "TTCP", "KTNN",
-    "BTM", "TCHQ", "TCT", "NĐ", "TT", "QĐ", "NQ", "TTLT", "UBTVQH", "BXD", "BKH", "BLĐ",
+    "BTM", "TCHQ", "TCT", "NĐ", "TT", "QĐ", "NQ", "TTLT", "UBTVQH", "BKH", "BLĐ",
 }  # fmt: skip
 _NUMBER_PREFIX = re.compile(
     r"(?<=[a-zà-ỹ.;,)])(?:Nghị định|Thông tư|Luật|Quyết định|Nghị quyết|Pháp lệnh|NĐ|TT|QĐ|NQ)(?: số)?\s*$"

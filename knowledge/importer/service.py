@@ -154,9 +154,7 @@ class ImportReport:
 def detect_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ImportFileError(
-            f"Không nhận dạng được định dạng tệp “{path.name}” (dùng .jsonl, .json, .csv hoặc .xlsx)"
-        )
+        raise ImportFileError(f"Không nhận dạng được định dạng tệp “{path.name}” (dùng .jsonl, .json, .csv hoặc .xlsx)")
     return fmt
 
 
@@ -302,9 +300,7 @@ def apply_parsed(
     return report
 
 
-def _apply_row(
-    session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool
-) -> RowOutcome:
+def _apply_row(session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool) -> RowOutcome:
     outcome = _apply_record(session, parsed, actor=actor, source=source, overwrite_curated=overwrite_curated)
     outcome.name = parsed.record.name if parsed.record is not None else None
     return outcome

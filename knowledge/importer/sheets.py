@@ -434,16 +434,14 @@ def _csv_table(path: Path) -> Iterator[tuple[int, list[Any]]]:
                 return
             reader = csv.reader(itertools.chain([first], lines), csv.excel, delimiter=_delimiter(first))
             # Spreadsheet numbering: the header is row 1, so the first procedure is row 2.
-            for number, cells in enumerate(reader, start=1):
-                yield number, cells
+            yield from enumerate(reader, start=1)
         except UnicodeDecodeError as exc:
             raise SheetFormatError("Tệp CSV phải được lưu với bảng mã UTF-8 (Excel: “CSV UTF-8”)") from exc
         except csv.Error as exc:
             # The csv module's own field limit (131,072 characters) is the only error it raises
             # on text that reached it: a cell four times longer than any Excel cell.
             raise limits.ImportLimitError(
-                f"Không đọc được tệp CSV gần dòng {reader.line_num if reader else 1}: "
-                f"một ô quá dài hoặc hỏng ({exc})"
+                f"Không đọc được tệp CSV gần dòng {reader.line_num if reader else 1}: một ô quá dài hoặc hỏng ({exc})"
             ) from exc
 
 

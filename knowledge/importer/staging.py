@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 
 from core.audit import service as audit
 from core.db import begin_writing
+from core.settings import get_settings
 from knowledge.importer import limits
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import ImportReport, apply_parsed, detect_format, parse_file
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure, ProcedureVersion
-from core.settings import get_settings
 
 MAX_UPLOAD_BYTES = limits.MAX_FILE_BYTES
 TOKEN_TTL = dt.timedelta(hours=1)
@@ -306,12 +306,21 @@ def _audit(session: Session, report: ImportReport, staged: StagedImport, actor: 
         snapshots.update({code: snapshot for code, snapshot in rows})
     for row in report.added:
         audit.record(
-            session, actor=actor, action="procedure.import", entity_type="procedure", entity_id=row.code or "",
-            before=None, after=snapshots.get(row.code or ""),
+            session,
+            actor=actor,
+            action="procedure.import",
+            entity_type="procedure",
+            entity_id=row.code or "",
+            before=None,
+            after=snapshots.get(row.code or ""),
         )
     for row in report.updated:
         audit.record(
-            session, actor=actor, action="procedure.import", entity_type="procedure", entity_id=row.code or "",
+            session,
+            actor=actor,
+            action="procedure.import",
+            entity_type="procedure",
+            entity_id=row.code or "",
             before={name: change["before"] for name, change in row.changes.items()},
             after={name: change["after"] for name, change in row.changes.items()},
         )

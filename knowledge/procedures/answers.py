@@ -159,7 +159,9 @@ def card_answer(proc: Procedure) -> str:
         lines.append(f"• Hồ sơ: {len(proc.documents)} loại giấy tờ ({len(required)} bắt buộc chung)")
     for channel in proc.channels:
         time = channel.processing_time or "chưa có thông tin"
-        lines.append(f"• {CHANNEL_LABELS.get(channel.kind, channel.kind)}: {time}; phí, lệ phí: {_channel_fee(channel)}")
+        lines.append(
+            f"• {CHANNEL_LABELS.get(channel.kind, channel.kind)}: {time}; phí, lệ phí: {_channel_fee(channel)}"
+        )
     if proc.online_url:
         lines.append(f"• Nộp trực tuyến: {proc.online_url}")
     if proc.legal_basis:

@@ -30,9 +30,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import fold, has_diacritics, normalize
+from core.settings import get_settings
 from knowledge.procedures.models import Procedure, ProcedureVersion
 from knowledge.procedures.service import list_published
-from core.settings import get_settings
 
 CODE_RE = re.compile(r"\b\d\.\d{6}(?:\.[0-9A-Za-z.]+)?\b")
 

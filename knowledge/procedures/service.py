@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.vntext import normalize_folded
 from core.audit import service as audit
+from core.pagination import Page
 from knowledge.procedures.models import (
     Procedure,
     ProcedureAlias,
@@ -19,7 +20,6 @@ from knowledge.procedures.models import (
     ProcedureDocument,
     ProcedureVersion,
 )
-from core.pagination import Page
 from knowledge.procedures.schemas import ProcedureRecord
 
 ADMIN_ORIGIN = "admin"
@@ -163,9 +163,7 @@ def upsert(
 
     version = len(procedure.versions) + 1
     procedure.versions.append(
-        ProcedureVersion(
-            version=version, snapshot=record.model_dump(mode="json"), changed_by=actor, change_note=note
-        )
+        ProcedureVersion(version=version, snapshot=record.model_dump(mode="json"), changed_by=actor, change_note=note)
     )
     session.flush()
     return UpsertResult(record.code, created=existing is None, changed=True)
@@ -441,8 +439,14 @@ def browse(
     """Filter by level, field and published, and match every word of ``query`` against the code,
     name and aliases, folded (so "dang ky ket hon" and "đk kết hôn" find "Đăng ký kết hôn")."""
     stmt = select(
-        Procedure.id, Procedure.code, Procedure.name, Procedure.levels, Procedure.field,
-        Procedure.published, Procedure.origin, Procedure.updated_at,
+        Procedure.id,
+        Procedure.code,
+        Procedure.name,
+        Procedure.levels,
+        Procedure.field,
+        Procedure.published,
+        Procedure.origin,
+        Procedure.updated_at,
     )
     if field:
         stmt = stmt.where(Procedure.field == field)
@@ -485,8 +489,14 @@ def browse(
     return ProcedurePage(
         rows=[
             ProcedureRow(
-                r.code, r.name, list(r.levels or []), r.field, r.published, r.origin,
-                versions.get(r.id, 0), r.updated_at,
+                r.code,
+                r.name,
+                list(r.levels or []),
+                r.field,
+                r.published,
+                r.origin,
+                versions.get(r.id, 0),
+                r.updated_at,
             )
             for r in window
         ],

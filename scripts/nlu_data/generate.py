@@ -206,9 +206,7 @@ PARTICLE_END = re.compile(
     re.IGNORECASE,
 )
 # Cores that already open with an address or a question formula get no extra prefix.
-NO_PREFIX = re.compile(
-    r"^(cho|hỏi|muốn|em muốn|dạ|chào|ad|xin|anh|chị|alo|hello|bạn|ủa|à)\b", re.IGNORECASE
-)
+NO_PREFIX = re.compile(r"^(cho|hỏi|muốn|em muốn|dạ|chào|ad|xin|anh|chị|alo|hello|bạn|ủa|à)\b", re.IGNORECASE)
 
 
 def render_noise(segments: list, rng: random.Random, question: bool) -> list:

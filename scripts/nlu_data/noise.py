@@ -151,7 +151,7 @@ def _apply_rules(text: str, rules, rng: random.Random, prob: float) -> str:
         if not pattern.search(text):
             continue
 
-        def repl(m: re.Match[str]) -> str:
+        def repl(m: re.Match[str], options: list[str] = options) -> str:
             if rng.random() < prob:
                 return rng.choice(options)
             return m.group(0)
@@ -201,7 +201,7 @@ def add_typo(segments: list[Segment], rng: random.Random, allow_telex: bool) -> 
         return
     total = sum(c[3] for c in candidates)
     pick = rng.random() * total
-    for idx, start, end, weight in candidates:
+    for idx, start, end, weight in candidates:  # noqa: B007 - the candidate picked is used after the loop
         pick -= weight
         if pick <= 0:
             break
@@ -217,9 +217,7 @@ def add_typo(segments: list[Segment], rng: random.Random, allow_telex: bool) -> 
 def strip_some_words(segments: list[Segment], rng: random.Random, prob: float) -> None:
     """Half-typed diacritics: some words keep their marks, others lose them."""
     for seg in segments:
-        seg[0] = re.sub(
-            r"\w+", lambda m: strip_diacritics(m.group(0)) if rng.random() < prob else m.group(0), seg[0]
-        )
+        seg[0] = re.sub(r"\w+", lambda m: strip_diacritics(m.group(0)) if rng.random() < prob else m.group(0), seg[0])
 
 
 _UPPER_TOKENS = re.compile(r"\b(cccd|cmnd|ubnd|tthc|hcc|gks|vneid|sđt|sdt|ok|gpxd|tp)\b", re.IGNORECASE)
@@ -235,9 +233,7 @@ def apply_case(segments: list[Segment], rng: random.Random, mode: str) -> None:
     elif mode == "sentence":
         for seg in segments:
             if seg[1] is None:
-                seg[0] = _UPPER_TOKENS.sub(
-                    lambda m: m.group(0).upper() if rng.random() < 0.5 else m.group(0), seg[0]
-                )
+                seg[0] = _UPPER_TOKENS.sub(lambda m: m.group(0).upper() if rng.random() < 0.5 else m.group(0), seg[0])
         for seg in segments:
             if seg[0].strip():
                 stripped = seg[0].lstrip()

@@ -23,10 +23,27 @@ TRAIN_DIR = ROOT / "data" / "nlu"
 HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
 ENTITIES = {"procedure", "unit", "dossier_code", "phone", "rating"}
 INTENTS = [
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "inform",
-    "ask_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_steps",
-    "ask_submission_place", "ask_online_submission", "check_dossier_status", "find_office",
-    "ask_unit_change", "request_human", "give_feedback", "rate_service",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "inform",
+    "ask_procedure",
+    "ask_documents",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_steps",
+    "ask_submission_place",
+    "ask_online_submission",
+    "check_dossier_status",
+    "find_office",
+    "ask_unit_change",
+    "request_human",
+    "give_feedback",
+    "rate_service",
 ]
 MARKUP = re.compile(r"\[([^\]]+)\]\((\w+)\)")
 
@@ -47,7 +64,7 @@ def load(path: Path, errors: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     layout_ok = isinstance(data, dict) and str(data.get("version")) == "3.1"
     if not layout_ok or not isinstance(data.get("nlu"), list):
-        errors.append(f"{path}: expected version \"3.1\" and an nlu list")
+        errors.append(f'{path}: expected version "3.1" and an nlu list')
         return out
     for block in data["nlu"]:
         if "intent" not in block:

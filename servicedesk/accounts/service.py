@@ -14,10 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from servicedesk.accounts.models import StaffSession, StaffUser
-from servicedesk.accounts.roles import Role, role_label
 from core.audit import service as audit
 from core.db import utcnow
+from servicedesk.accounts.models import StaffSession, StaffUser
+from servicedesk.accounts.roles import Role, role_label
 
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working shift; then the officer logs in again
 MIN_PASSWORD_LENGTH = 10
@@ -177,9 +177,14 @@ def close_session(session: Session, token: str) -> None:
 
 
 def _active_admins(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(StaffUser).where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
+        )
+        or 0
+    )
 
 
 def _keep_an_admin(session: Session, user: StaffUser, *, role: str, active: bool) -> None:
@@ -218,8 +223,13 @@ def update_account(
         return user, False
     session.flush()
     audit.record(
-        session, actor=actor, action="account.update", entity_type="staff_user", entity_id=user.id,
-        before=before, after=after,
+        session,
+        actor=actor,
+        action="account.update",
+        entity_type="staff_user",
+        entity_id=user.id,
+        before=before,
+        after=after,
     )
     return user, True
 
@@ -231,8 +241,13 @@ def reset_password(session: Session, user_id: int, password: str, *, actor: obje
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     session.flush()
     audit.record(
-        session, actor=actor, action="account.reset_password", entity_type="staff_user", entity_id=user.id,
-        before=None, after={"username": user.username, "password": "(đã đặt lại)"},
+        session,
+        actor=actor,
+        action="account.reset_password",
+        entity_type="staff_user",
+        entity_id=user.id,
+        before=None,
+        after={"username": user.username, "password": "(đã đặt lại)"},
     )
     return user
 

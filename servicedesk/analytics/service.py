@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.privacy import sender_hash
+from knowledge.procedures.models import Procedure
+from knowledge.units.models import AdministrativeUnit
 from servicedesk.conversations.models import ConversationTurn
 from servicedesk.feedback.models import Feedback
 from servicedesk.handoff.models import HandoffRequest
-from core.privacy import sender_hash
-from knowledge.procedures.models import Procedure
 from servicedesk.ratings.models import Rating
-from knowledge.units.models import AdministrativeUnit
 
 VIETNAM_OFFSET = dt.timedelta(hours=7)  # Vietnam has kept UTC+7, without daylight saving, since 1975
 DEFAULT_DAYS = 30
@@ -352,9 +352,7 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
         ],
         rating_distribution=distribution,
         channels=[g.stats(k, CHANNEL_LABELS.get(k, k)) for k, g in sorted(by_channel.items())],
-        units=[
-            g.stats(k, unit_labels[k]) for k, g in sorted(by_unit.items(), key=lambda kv: (-kv[1].messages, kv[0]))
-        ],
+        units=[g.stats(k, unit_labels[k]) for k, g in sorted(by_unit.items(), key=lambda kv: (-kv[1].messages, kv[0]))],
         available_channels=sorted(seen_channels | set(CHANNEL_LABELS)),
         available_units=sorted(seen_units, key=lambda code: _unit_order(code, unit_labels)),
         unit_labels=unit_labels,

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from servicedesk.conversations.models import ConversationTurn
-from servicedesk.conversations.redaction import redact
 from core.db import utcnow
 from core.privacy import sender_hash
+from servicedesk.conversations.models import ConversationTurn
+from servicedesk.conversations.redaction import redact
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Below this the intent is a guess worth a human look (the FallbackClassifier's own threshold is

@@ -12,8 +12,8 @@ rate limits, wording) live in service.DossierLookupService.
 from __future__ import annotations
 
 import asyncio
-import functools
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager

@@ -156,9 +156,7 @@ class CounterStore:
         with self._scope() as session:
             return bool(
                 session.scalar(
-                    select(
-                        exists().where(C.scope == scope, C.key_hash == key, C.expires_at > _naive_utc(now))
-                    )
+                    select(exists().where(C.scope == scope, C.key_hash == key, C.expires_at > _naive_utc(now)))
                 )
             )
 

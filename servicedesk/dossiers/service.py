@@ -71,13 +71,8 @@ FORMAT_HINT = (
     f"Mã hồ sơ chưa đúng định dạng ạ. Mã hồ sơ có dạng {CODE_EXAMPLE}: mã cơ quan tiếp nhận, "
     "ngày tiếp nhận (250710 là ngày 10/07/2025) và số thứ tự, ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả."
 )
-ASK_LAST4 = (
-    "Để bảo vệ thông tin hồ sơ, anh/chị vui lòng nhập 4 chữ số cuối của số điện thoại "
-    "đã khai khi nộp hồ sơ ạ."
-)
-INVALID_LAST4 = (
-    "Anh/chị vui lòng nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ (ví dụ: 0123) ạ."
-)
+ASK_LAST4 = "Để bảo vệ thông tin hồ sơ, anh/chị vui lòng nhập 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ ạ."
+INVALID_LAST4 = "Anh/chị vui lòng nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ (ví dụ: 0123) ạ."
 SYNTHETIC_NOTE = "(Dữ liệu minh họa, không phải hồ sơ thật.)"
 
 
@@ -373,9 +368,7 @@ class DossierLookupService:
         if left > 0:
             message += f" (còn {left} lần thử trong {_duration(binding.limit.window)}) ạ."
         else:
-            message += (
-                f" ạ. Anh/chị đã hết số lần thử, vui lòng thử lại sau {_duration(binding.retry_after(now))}."
-            )
+            message += f" ạ. Anh/chị đã hết số lần thử, vui lòng thử lại sau {_duration(binding.retry_after(now))}."
         return DossierLookupResult(LookupOutcome.NOT_FOUND_OR_UNVERIFIED, message, masked, attempts_left=left)
 
     @staticmethod

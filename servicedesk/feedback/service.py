@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from servicedesk.feedback.models import FEEDBACK_KINDS, Feedback
 from core.privacy import sender_hash
+from servicedesk.feedback.models import FEEDBACK_KINDS, Feedback
 
 MAX_CONTENT = 2000
 
@@ -37,7 +37,9 @@ def record_feedback(
     now = now or dt.datetime.now()
     day = now.strftime("%Y%m%d")
     # Sequence per day, so the reference reads "PA-20261122-0007" and can be said over the phone.
-    count = session.scalar(select(func.count()).select_from(Feedback).where(Feedback.reference.like(f"PA-{day}-%"))) or 0
+    count = (
+        session.scalar(select(func.count()).select_from(Feedback).where(Feedback.reference.like(f"PA-{day}-%"))) or 0
+    )
     feedback = Feedback(
         reference=f"PA-{day}-{count + 1:04d}",
         kind=kind,

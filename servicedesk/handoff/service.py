@@ -104,11 +104,14 @@ def request_handoff(
             open_request.procedure_code = procedure_code
     position = 0
     if office:
-        position = session.scalar(
-            select(func.count())
-            .select_from(HandoffRequest)
-            .where(HandoffRequest.status == "queued", HandoffRequest.id <= open_request.id)
-        ) or 1
+        position = (
+            session.scalar(
+                select(func.count())
+                .select_from(HandoffRequest)
+                .where(HandoffRequest.status == "queued", HandoffRequest.id <= open_request.id)
+            )
+            or 1
+        )
     return HandoffOutcome(open_request, office, position)
 
 
@@ -191,12 +194,15 @@ def agent_name_of(session: Session, request: HandoffRequest) -> str | None:
     """The name the citizen was given for the officer handling a taken request."""
     if request.status != "taken":
         return None
-    return session.scalar(
-        select(HandoffMessage.agent_name)
-        .where(HandoffMessage.request_id == request.id, HandoffMessage.kind == "taken")
-        .order_by(HandoffMessage.id.desc())
-        .limit(1)
-    ) or request.taken_by
+    return (
+        session.scalar(
+            select(HandoffMessage.agent_name)
+            .where(HandoffMessage.request_id == request.id, HandoffMessage.kind == "taken")
+            .order_by(HandoffMessage.id.desc())
+            .limit(1)
+        )
+        or request.taken_by
+    )
 
 
 def last_citizen_text(session: Session, request_id: int) -> str | None:
@@ -226,8 +232,7 @@ def taken_text(agent_name: str) -> str:
 def closed_text(was_taken: bool, hotline: str) -> str:
     if was_taken:
         return (
-            "Cán bộ đã kết thúc phần hỗ trợ. Trợ lý tự động tiếp tục trả lời anh/chị; "
-            "anh/chị cứ đặt câu hỏi tiếp nhé."
+            "Cán bộ đã kết thúc phần hỗ trợ. Trợ lý tự động tiếp tục trả lời anh/chị; anh/chị cứ đặt câu hỏi tiếp nhé."
         )
     return (
         "Yêu cầu gặp cán bộ của anh/chị đã được đóng. Trợ lý tự động tiếp tục trả lời anh/chị; "
@@ -239,9 +244,7 @@ def _snapshot(request: HandoffRequest) -> dict[str, str | None]:
     return {"status": request.status, "taken_by": request.taken_by, "closed_by": request.closed_by}
 
 
-def _audit(
-    session: Session, agent: Agent, action: str, request: HandoffRequest, before: dict[str, str | None]
-) -> None:
+def _audit(session: Session, agent: Agent, action: str, request: HandoffRequest, before: dict[str, str | None]) -> None:
     # Imported here: the action server records requests through this module and needs no staff code.
     from core.audit.service import record
 

@@ -198,17 +198,22 @@ class RetrainService:
         self.recover_stale()
         username = getattr(actor, "username", None) or str(actor)
         with _START_LOCK, session_scope(self.factory) as session:
-            running = session.scalars(
-                select(RetrainJob.id).where(RetrainJob.status.in_(ACTIVE_JOB_STATUSES))
-            ).first()
+            running = session.scalars(select(RetrainJob.id).where(RetrainJob.status.in_(ACTIVE_JOB_STATUSES))).first()
             if running is not None:
                 raise RetrainConflict(running)
-            job = RetrainJob(status="queued", stage="queued", progress=0, started_by=username, runner_id=RUNNER_ID, log_tail="")
+            job = RetrainJob(
+                status="queued", stage="queued", progress=0, started_by=username, runner_id=RUNNER_ID, log_tail=""
+            )
             session.add(job)
             session.flush()
             audit(
-                session, actor=actor, action="learning.retrain.start", entity_type="retrain_job",
-                entity_id=str(job.id), before=None, after={"status": "queued"},
+                session,
+                actor=actor,
+                action="learning.retrain.start",
+                entity_type="retrain_job",
+                entity_id=str(job.id),
+                before=None,
+                after={"status": "queued"},
             )
             job_id = job.id
         if background:
@@ -241,7 +246,12 @@ class RetrainService:
         except (Exception, SystemExit) as error:  # noqa: BLE001 - a job must always end with a status
             log.exception("retrain job %s crashed", job_id)
             tail.note(f"Lỗi: {type(error).__name__}: {error}")
-            self._finish(job_id, "failed", f"Lỗi không mong đợi ({type(error).__name__}); xem nhật ký bên dưới.", tail.text(failed=True))
+            self._finish(
+                job_id,
+                "failed",
+                f"Lỗi không mong đợi ({type(error).__name__}); xem nhật ký bên dưới.",
+                tail.text(failed=True),
+            )
         finally:
             self._processes.pop(job_id, None)
             self._threads.pop(job_id, None)
@@ -258,16 +268,23 @@ class RetrainService:
         base = cfg.base_hash()
         tail.note(f"Ví dụ đã học: {examples}")
         self._update(
-            job_id, progress=_scaled("prepare", 1.0), learned_examples=examples, base_hash=base,
-            current_path=str(current), log_tail=tail.text(),
+            job_id,
+            progress=_scaled("prepare", 1.0),
+            learned_examples=examples,
+            base_hash=base,
+            current_path=str(current),
+            log_tail=tail.text(),
         )
 
         candidate = self._train(job_id, workdir, cfg.data_paths(learned_copy), tail)
         candidate_scores, current_scores = self._evaluate(job_id, workdir, candidate, current, tail)
 
         self._update(
-            job_id, stage="compare", progress=_scaled("compare", 0.0),
-            candidate_scores=candidate_scores, current_scores=current_scores,
+            job_id,
+            stage="compare",
+            progress=_scaled("compare", 0.0),
+            candidate_scores=candidate_scores,
+            current_scores=current_scores,
         )
         self._register(current, current_scores, job_id=None)
         self._register(candidate, candidate_scores, job_id=job_id)
@@ -275,8 +292,7 @@ class RetrainService:
         if new < old:
             cfg.write_pointer(current, base)
             message = (
-                f"Mô hình mới kém hơn trên bộ kiểm thử (macro-F1 {new:.4f} < {old:.4f}); "
-                "giữ nguyên mô hình đang chạy."
+                f"Mô hình mới kém hơn trên bộ kiểm thử (macro-F1 {new:.4f} < {old:.4f}); giữ nguyên mô hình đang chạy."
             )
             tail.note(message)
             self._finish(job_id, "rejected", message, tail.text())
@@ -292,7 +308,10 @@ class RetrainService:
             row.active = True
             row.activated_at = utcnow()
             audit(
-                session, actor=job.started_by, action="learning.model.activate", entity_type="model",
+                session,
+                actor=job.started_by,
+                action="learning.model.activate",
+                entity_type="model",
                 entity_id=candidate.name,
                 before={"model": current.name, "macro_f1": old, "accuracy": current_scores.get("accuracy")},
                 after={"model": candidate.name, "macro_f1": new, "accuracy": candidate_scores.get("accuracy")},
@@ -315,14 +334,18 @@ class RetrainService:
                 f"Không hỏi được máy chủ Rasa ({url}) đang chạy mô hình nào ({type(error).__name__}); chưa huấn luyện."
             ) from error
         with session_scope(self.factory) as session:
-            known = session.scalars(select(TrainedModel).order_by(TrainedModel.active.desc(), TrainedModel.id.desc())).all()
+            known = session.scalars(
+                select(TrainedModel).order_by(TrainedModel.active.desc(), TrainedModel.id.desc())
+            ).all()
         for row in known:
             if Path(row.path).name == name and Path(row.path).is_file():
                 return Path(row.path)
         for folder in (self.config.candidates_dir, *self.config.model_dirs):
             if (folder / name).is_file():
                 return folder / name
-        raise RetrainFailure(f"Không tìm thấy tệp của mô hình đang chạy ({name}) nên không thể so sánh; chưa huấn luyện.")
+        raise RetrainFailure(
+            f"Không tìm thấy tệp của mô hình đang chạy ({name}) nên không thể so sánh; chưa huấn luyện."
+        )
 
     def _train(self, job_id: int, workdir: Path, data: list[Path], tail: _Tail) -> Path:
         cfg = self.config
@@ -340,8 +363,11 @@ class RetrainService:
                 state["done"] += 1
                 shown = max(total, state["done"])
                 self._update(
-                    job_id, components_done=state["done"], components_total=shown,
-                    progress=_scaled("train", state["done"] / shown), log_tail=tail.text(),
+                    job_id,
+                    components_done=state["done"],
+                    components_total=shown,
+                    progress=_scaled("train", state["done"] / shown),
+                    log_tail=tail.text(),
                 )
             elif _STARTED_COMPONENT.search(line) or "Started validating" in line:
                 self._update(job_id, log_tail=tail.text())
@@ -358,8 +384,12 @@ class RetrainService:
         shutil.move(produced[0], candidate)
         shutil.rmtree(out, ignore_errors=True)
         self._update(
-            job_id, candidate_path=str(candidate), components_done=state["done"],
-            components_total=state["done"] or total, progress=_scaled("train", 1.0), log_tail=tail.text(),
+            job_id,
+            candidate_path=str(candidate),
+            components_done=state["done"],
+            components_total=state["done"] or total,
+            progress=_scaled("train", 1.0),
+            log_tail=tail.text(),
         )
         return candidate
 
@@ -392,7 +422,9 @@ class RetrainService:
         url = self.config.rasa_url.rstrip("/")
         try:
             response = httpx.put(
-                f"{url}/model", params=self.config.rasa_params, json={"model_file": str(candidate)},
+                f"{url}/model",
+                params=self.config.rasa_params,
+                json={"model_file": str(candidate)},
                 timeout=self.config.activate_timeout,
             )
         except httpx.HTTPError as error:
@@ -400,7 +432,9 @@ class RetrainService:
                 f"Không gửi được mô hình mới tới máy chủ Rasa ({type(error).__name__}); mô hình cũ vẫn chạy."
             ) from error
         if response.status_code not in (200, 204):
-            raise RetrainFailure(f"Máy chủ Rasa từ chối tải mô hình mới (HTTP {response.status_code}); mô hình cũ vẫn chạy.")
+            raise RetrainFailure(
+                f"Máy chủ Rasa từ chối tải mô hình mới (HTTP {response.status_code}); mô hình cũ vẫn chạy."
+            )
         try:
             running = httpx.get(f"{url}/status", params=self.config.rasa_params, timeout=10).json().get("model_file")
         except (httpx.HTTPError, ValueError) as error:
@@ -412,8 +446,16 @@ class RetrainService:
     def _stream(self, job_id: int, argv: list[str], timeout: float, on_line: Callable[[str], None]) -> int:
         """Run ``argv`` and feed its output lines to ``on_line``; killed after ``timeout`` s."""
         process = subprocess.Popen(
-            argv, cwd=self.config.cwd, env=self.config.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace", bufsize=1,
+            argv,
+            cwd=self.config.cwd,
+            env=self.config.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
         )
         self._processes[job_id] = process
         timed_out = threading.Event()
@@ -433,7 +475,9 @@ class RetrainService:
             timer.cancel()
             self._processes.pop(job_id, None)
         if timed_out.is_set():
-            raise RetrainFailure(f"Quá thời gian cho phép ({timeout:.0f} s) nên đã dừng; mô hình đang chạy không thay đổi.")
+            raise RetrainFailure(
+                f"Quá thời gian cho phép ({timeout:.0f} s) nên đã dừng; mô hình đang chạy không thay đổi."
+            )
         return code
 
     def _components_estimate(self) -> int:
@@ -451,9 +495,10 @@ class RetrainService:
             if row is None:
                 row = TrainedModel(path=str(path), sha256=_sha256(path), job_id=job_id)
                 # The model the server ran before any console retrain counts as the active one.
-                row.active = job_id is None and session.scalars(
-                    select(TrainedModel.id).where(TrainedModel.active.is_(True))
-                ).first() is None
+                row.active = (
+                    job_id is None
+                    and session.scalars(select(TrainedModel.id).where(TrainedModel.active.is_(True))).first() is None
+                )
                 session.add(row)
             row.accuracy = float(scores.get("accuracy") or 0.0)
             row.macro_f1 = float(scores["macro_f1"])
@@ -465,7 +510,11 @@ class RetrainService:
 
     def _finish(self, job_id: int, status: str, message: str, log_tail: str, *, activated: bool = False) -> None:
         values: dict[str, Any] = {
-            "status": status, "message": message, "log_tail": log_tail, "finished_at": utcnow(), "activated": activated,
+            "status": status,
+            "message": message,
+            "log_tail": log_tail,
+            "finished_at": utcnow(),
+            "activated": activated,
         }
         if status in ("succeeded", "rejected"):
             values.update(stage="done", progress=100)

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from bot.vntext import normalize_folded
 from core.audit.service import record as audit
-from servicedesk.conversations.models import ConversationTurn
 from core.db import begin_writing
-from servicedesk.learning import training_file
-from servicedesk.learning.models import InboxDecision
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import ProcedureAlias
+from servicedesk.conversations.models import ConversationTurn
+from servicedesk.learning import training_file
+from servicedesk.learning.models import InboxDecision
 
 INTENT_LABELS = {
     "greet": "Chào hỏi",
@@ -200,8 +200,13 @@ def _claim(session: Session, decision: InboxDecision) -> None:
 
 def _audit(session: Session, decision: InboxDecision, actor: Any, after: dict[str, Any]) -> None:
     audit(
-        session, actor=actor, action=f"learning.inbox.{decision.kind}", entity_type="conversation_turn",
-        entity_id=str(decision.turn_id), before={"status": "pending"}, after=after,
+        session,
+        actor=actor,
+        action=f"learning.inbox.{decision.kind}",
+        entity_type="conversation_turn",
+        entity_id=str(decision.turn_id),
+        before={"status": "pending"},
+        after=after,
     )
 
 
@@ -220,7 +225,12 @@ def assign_intent(session: Session, turn_id: int, intent: str, *, actor: Any, le
     except training_file.ExampleError as error:
         raise DecisionError(str(error)) from error
     decision.example = added.text
-    _audit(session, decision, actor, {"intent": intent, "example": added.text, "file": learned_path.name, "added": added.added})
+    _audit(
+        session,
+        decision,
+        actor,
+        {"intent": intent, "example": added.text, "file": learned_path.name, "added": added.added},
+    )
     label = INTENT_LABELS.get(intent, intent)
     message = (
         f"Đã thêm câu vào dữ liệu huấn luyện với ý định “{label}”; có hiệu lực sau lần huấn luyện lại tới."
@@ -246,7 +256,11 @@ def assign_alias(
         raise DecisionError(f"Không có thủ tục mã {procedure_code}.")
     clash = session.scalars(select(ProcedureAlias).where(ProcedureAlias.alias_folded == folded)).first()
     if clash is not None:
-        owner = "thủ tục này" if clash.procedure_id == procedure.id else f"thủ tục {clash.procedure.code} ({clash.procedure.name})"
+        owner = (
+            "thủ tục này"
+            if clash.procedure_id == procedure.id
+            else f"thủ tục {clash.procedure.code} ({clash.procedure.name})"
+        )
         raise DecisionError(f"Tên gọi “{clash.alias}” (viết cách khác) đã dùng cho {owner}.")
     decision = InboxDecision(
         turn_id=turn.id, kind="alias", procedure_code=procedure.code, alias=text, decided_by=_username(actor)
@@ -257,14 +271,20 @@ def assign_alias(
         # The knowledge admin's edit: a version snapshot, an audit entry (before/after), and
         # origin "admin" so that reloading the seed files at the next start keeps the alias.
         procedures.edit(
-            session, procedure.code, record.model_copy(update={"aliases": [*record.aliases, text]}),
-            actor=actor, expected_version=None, note=f"thêm tên gọi từ hộp thư học: “{text}”",
+            session,
+            procedure.code,
+            record.model_copy(update={"aliases": [*record.aliases, text]}),
+            actor=actor,
+            expected_version=None,
+            note=f"thêm tên gọi từ hộp thư học: “{text}”",
             action="procedure.alias.add",
         )
     except procedures.AliasConflictError as error:
         raise DecisionError(str(error)) from error
     _audit(session, decision, actor, {"procedure_code": procedure.code, "alias": text})
-    return DecisionResult(turn.id, "alias", f"Đã thêm tên gọi “{text}” cho thủ tục {procedure.code} — {procedure.name}.")
+    return DecisionResult(
+        turn.id, "alias", f"Đã thêm tên gọi “{text}” cho thủ tục {procedure.code} — {procedure.name}."
+    )
 
 
 def dismiss(session: Session, turn_id: int, *, actor: Any) -> DecisionResult:
@@ -277,4 +297,3 @@ def dismiss(session: Session, turn_id: int, *, actor: Any) -> DecisionResult:
 
 def recent_decisions(session: Session, limit: int = 20) -> list[InboxDecision]:
     return list(session.scalars(select(InboxDecision).order_by(InboxDecision.id.desc()).limit(limit)))
-

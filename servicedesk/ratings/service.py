@@ -18,12 +18,22 @@ _NUMBER_WORD_WITH_UNIT = re.compile(r"\b(mot|hai|ba|bon|nam)\s+(?:sao|diem)\b")
 _NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5}
 # A bare digit is a score only in a short reply to "chấm mấy sao?" ("5", "cho 4", "4 nhé", "em chấm 5
 # ạ"): in any other sentence ("nộp 2 lần rồi") or in markup (`alert(1)`) a digit is not a rating.
-_SHORT_REPLY_WORDS = frozenset({"cho", "cham", "danh", "gia", "nhe", "nha", "a", "em", "minh", "toi", "la", "thoi", "duoc"})
+_SHORT_REPLY_WORDS = frozenset(
+    {"cho", "cham", "danh", "gia", "nhe", "nha", "a", "em", "minh", "toi", "la", "thoi", "duoc"}
+)
 _BARE_DIGIT = re.compile(r"^[1-5]$")
 # Longest phrases first, so "rất không hài lòng" is not read as "hài lòng".
 _PHRASE_SCORES = [
-    ("rat khong hai long", 1), ("khong hai long", 2), ("rat hai long", 5), ("tuyet voi", 5),
-    ("binh thuong", 3), ("tam duoc", 3), ("hai long", 4), ("tot", 4), ("te", 1), ("kem", 2),
+    ("rat khong hai long", 1),
+    ("khong hai long", 2),
+    ("rat hai long", 5),
+    ("tuyet voi", 5),
+    ("binh thuong", 3),
+    ("tam duoc", 3),
+    ("hai long", 4),
+    ("tot", 4),
+    ("te", 1),
+    ("kem", 2),
 ]
 # Words that negate the phrase after them ("ko", "k", "hok" are already "khong" after
 # normalize_folded); up to two words may stand between ("không được tốt lắm").

@@ -20,8 +20,14 @@ def units(seeded: Session) -> Session:
     for code, name in (("26743", "Phường Bến Thành"), ("00070", "Phường Hoàn Kiếm")):
         seeded.add(
             AdministrativeUnit(
-                code=code, name=name, type="phuong", level="commune", status="current",
-                province_code="79", province_name="Thành phố Hồ Chí Minh", name_folded=folded_name(name, "phuong"),
+                code=code,
+                name=name,
+                type="phuong",
+                level="commune",
+                status="current",
+                province_code="79",
+                province_name="Thành phố Hồ Chí Minh",
+                name_folded=folded_name(name, "phuong"),
             )
         )
     seeded.commit()

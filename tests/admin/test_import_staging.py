@@ -116,8 +116,12 @@ def test_rejected_rows_block_the_commit_unless_partial_is_allowed(seeded: Sessio
     with pytest.raises(staging.StagingError):
         staging.commit_staged(seeded, staged.token, actor=EDITOR, root=root)
     partial = staging.stage_upload(
-        seeded, io.BytesIO(bad.encode()), "sample.csv", actor=EDITOR,
-        options=staging.ImportOptions(allow_partial=True), root=root,
+        seeded,
+        io.BytesIO(bad.encode()),
+        "sample.csv",
+        actor=EDITOR,
+        options=staging.ImportOptions(allow_partial=True),
+        root=root,
     )
     assert partial.can_commit
     report = staging.commit_staged(seeded, partial.token, actor=EDITOR, root=root)

@@ -231,7 +231,9 @@ def test_import_preview_then_commit(staff_client: Any) -> None:
     token = _editor(staff_client)
     with SAMPLE.open("rb") as handle:
         uploaded = staff_client.post(
-            "/staff/import", data={"csrf_token": token}, files={"file": ("sample.csv", handle, "text/csv")},
+            "/staff/import",
+            data={"csrf_token": token},
+            files={"file": ("sample.csv", handle, "text/csv")},
             follow_redirects=False,
         )
     assert uploaded.status_code == 303
@@ -264,8 +266,13 @@ def test_centres_create_with_validation_and_edit(staff_client: Any) -> None:
     listing = staff_client.get("/staff/centres", params={"q": "ben thanh"})
     assert listing.status_code == 200 and "dữ liệu minh họa" in listing.text
     data = {
-        "csrf_token": token, "unit_code": "26743", "name": "Trung tâm Phục vụ hành chính công phường Bến Thành",
-        "phone": "12345", "email": "sai@", "hours": "cả ngày", "receives_levels": "xa",
+        "csrf_token": token,
+        "unit_code": "26743",
+        "name": "Trung tâm Phục vụ hành chính công phường Bến Thành",
+        "phone": "12345",
+        "email": "sai@",
+        "hours": "cả ngày",
+        "receives_levels": "xa",
     }
     refused = staff_client.post("/staff/centres/new", data=data)
     assert refused.status_code == 422

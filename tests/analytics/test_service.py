@@ -11,9 +11,10 @@ import datetime as dt
 import io
 
 import pytest
-from servicedesk.conversations.models import ConversationTurn
 from sqlalchemy.orm import Session
 
+from core.privacy import sender_hash
+from knowledge.units.models import AdministrativeUnit
 from servicedesk.analytics import export
 from servicedesk.analytics.service import (
     UNKNOWN_UNIT,
@@ -24,11 +25,10 @@ from servicedesk.analytics.service import (
     percentile,
     report,
 )
+from servicedesk.conversations.models import ConversationTurn
 from servicedesk.feedback.models import Feedback
 from servicedesk.handoff.models import HandoffRequest
-from core.privacy import sender_hash
 from servicedesk.ratings.models import Rating
-from knowledge.units.models import AdministrativeUnit
 
 # Turns keep the official code of their unit; the page shows the name the store gives it.
 BEN_THANH, BEN_THANH_NAME = "26743", "Phường Bến Thành"
@@ -69,9 +69,7 @@ def _turn(
 def data(session: Session) -> Session:
     session.add_all(
         [
-            AdministrativeUnit(
-                code=code, name=name, type=kind, level="commune", status="current", name_folded=folded
-            )
+            AdministrativeUnit(code=code, name=name, type=kind, level="commune", status="current", name_folded=folded)
             for code, name, kind, folded in (
                 (BEN_THANH, BEN_THANH_NAME, "phuong", "ben thanh"),
                 (TAN_PHU, TAN_PHU_NAME, "xa", "tan phu"),

@@ -25,7 +25,6 @@ UNIT, UNIT_NAME = "26732", "Đặc khu Côn Đảo"
 def _add_activity(stack: Any) -> None:
     """Three days of made-up activity in one unit (the store keeps naive UTC)."""
     from servicedesk.conversations.models import ConversationTurn
-
     from servicedesk.handoff.models import HandoffRequest
     from servicedesk.ratings.models import Rating
 

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 
 # The stack's API writes learned examples here, never into the repository's data/nlu/learned.yml.
 # Set at collection, before the session's stack starts (as tests/browser/conftest.py does for CORS).
-_LEARNED = Path(os.environ.setdefault("TTHC_LEARNED_NLU_PATH", str(Path(tempfile.mkdtemp(prefix="tthc-learned-")) / "learned.yml")))
+_LEARNED = Path(
+    os.environ.setdefault("TTHC_LEARNED_NLU_PATH", str(Path(tempfile.mkdtemp(prefix="tthc-learned-")) / "learned.yml"))
+)
 MESSAGE = "cho em hỏi làm lại giấy khai sinh bản sao mất hết bao nhiêu tiền vậy ạ"
 
 
@@ -30,9 +32,17 @@ def _add_inbox_message(stack: Any, text: str) -> int:
     try:
         with sessionmaker(bind=engine).begin() as session:
             turn = ConversationTurn(
-                at=dt.datetime.now(dt.UTC).replace(tzinfo=None), sender_hash="browser-test", channel="web", unit_code=None,
-                intent="nlu_fallback", confidence=0.21, procedure_code=None, fallback=True, needs_review=True,
-                text_redacted=text, handled_by="bot",
+                at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                sender_hash="browser-test",
+                channel="web",
+                unit_code=None,
+                intent="nlu_fallback",
+                confidence=0.21,
+                procedure_code=None,
+                fallback=True,
+                needs_review=True,
+                text_redacted=text,
+                handled_by="bot",
             )
             session.add(turn)
             session.flush()
@@ -41,9 +51,7 @@ def _add_inbox_message(stack: Any, text: str) -> int:
         engine.dispose()
 
 
-def test_editor_assigns_an_inbox_message_to_an_intent(
-    staff_page: Any, stack: Any, artifacts: Path
-) -> None:
+def test_editor_assigns_an_inbox_message_to_an_intent(staff_page: Any, stack: Any, artifacts: Path) -> None:
     turn_id = _add_inbox_message(stack, MESSAGE)
     page = staff_page("editor")
     page.goto("/staff/learning")

@@ -267,9 +267,12 @@ def test_keyboard_only(browser: Browser, artifacts: Path) -> None:
     # Quick replies are reachable with Tab from the input (backwards) and work with the keyboard.
     for _ in range(20):
         page.keyboard.press("Shift+Tab")
-        if page.evaluate(
-            "() => (document.querySelector('tthc-chat-widget').shadowRoot.activeElement || {}).textContent"
-        ) == BIRTH_CHOICE:
+        if (
+            page.evaluate(
+                "() => (document.querySelector('tthc-chat-widget').shadowRoot.activeElement || {}).textContent"
+            )
+            == BIRTH_CHOICE
+        ):
             break
     page.keyboard.press("Enter")
     assert_birth_answer(widget)
@@ -313,18 +316,26 @@ def test_untrusted_replies_are_rendered_as_text(browser: Browser) -> None:
         "messages": [
             {"text": "<img src=x onerror=window.__xss=2> xem https://example.org/a?b=1."},
             {"text": "Chọn:", "buttons": [{"title": "<b onmouseover=window.__xss=3>đậm</b>", "payload": "/x"}]},
-            {"custom": {
-                "type": "procedure_card", "code": "<i>1</i>", "name": "<script>window.__xss=4</script>",
-                "agency": "<svg onload=window.__xss=5>", "levels": ["xa"],
-                "channels": [
-                    {"label": "<u>x</u>", "processing_time": "<em>1</em>", "fee": "<a href=javascript:1>0</a>"},
-                ],
-                "online_url": "javascript:window.__xss=6", "source_url": "data:text/html,<script>alert(1)</script>",
-            }},
+            {
+                "custom": {
+                    "type": "procedure_card",
+                    "code": "<i>1</i>",
+                    "name": "<script>window.__xss=4</script>",
+                    "agency": "<svg onload=window.__xss=5>",
+                    "levels": ["xa"],
+                    "channels": [
+                        {"label": "<u>x</u>", "processing_time": "<em>1</em>", "fee": "<a href=javascript:1>0</a>"},
+                    ],
+                    "online_url": "javascript:window.__xss=6",
+                    "source_url": "data:text/html,<script>alert(1)</script>",
+                }
+            },
         ]
     }
-    page.route("**/api/chat", lambda route: route.fulfill(status=200, content_type="application/json",
-                                                           body=json.dumps(hostile)))
+    page.route(
+        "**/api/chat",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(hostile)),
+    )
     widget.open()
     widget.ask("xin chào")
     widget.cards.first.wait_for()

@@ -226,8 +226,16 @@ def test_static_files(client: TestClient, path: str, media_type: str) -> None:
 def test_widget_script_never_parses_html() -> None:
     source = (STATIC / "widget.js").read_text(encoding="utf-8")
     code = re.sub(r"/\*.*?\*/|^\s*//.*$", "", source, flags=re.S | re.M)
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
-                      "createContextualFragment", "DOMParser"):
+    for forbidden in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "createContextualFragment",
+        "DOMParser",
+    ):
         assert forbidden not in code, forbidden
     assert "MAX_CHARS = 2000" in code  # the API's limit (api/chat/schemas.py)
 
@@ -292,7 +300,10 @@ def test_cors_refuses_other_sites_and_other_endpoints() -> None:
     response = preflight(client, "/api/chat", "https://evil.example")
     assert response.status_code == 400
     assert "access-control-allow-origin" not in response.headers
-    assert "access-control-allow-origin" not in client.post("/api/chat", headers={"Origin": "https://evil.example"}).headers
+    assert (
+        "access-control-allow-origin"
+        not in client.post("/api/chat", headers={"Origin": "https://evil.example"}).headers
+    )
     response = client.get("/api/procedures/search", headers={"Origin": SITE})
     assert "access-control-allow-origin" not in response.headers
 

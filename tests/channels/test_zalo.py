@@ -34,24 +34,24 @@ def post(client: Any, event: dict[str, Any], **signing: Any) -> Any:
 
 
 def outbox_rows() -> list[Any]:
-    from servicedesk.zalo.models import ZaloOutboxMessage
     from core.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloOutboxMessage
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloOutboxMessage).order_by(ZaloOutboxMessage.id)))
 
 
 def inbound_rows() -> list[Any]:
-    from servicedesk.zalo.models import ZaloInboundEvent
     from core.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloInboundEvent
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloInboundEvent).order_by(ZaloInboundEvent.id)))
 
 
 def token_row() -> Any:
-    from servicedesk.zalo.models import ZaloToken
     from core.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloToken
 
     with get_sessionmaker()() as session:
         return session.get(ZaloToken, 1)
@@ -297,9 +297,9 @@ def test_replies_survive_a_zalo_outage_and_a_bridge_restart(bridge, zalo_server,
 
 
 def test_a_send_left_claimed_by_a_dead_worker_is_recovered(bridge, zalo, rasa) -> None:
-    from servicedesk.zalo.models import ZaloOutboxMessage, utcnow
     from core.db import get_sessionmaker
     from core.privacy import sender_hash
+    from servicedesk.zalo.models import ZaloOutboxMessage, utcnow
 
     with get_sessionmaker()() as session:
         session.add(
@@ -323,9 +323,9 @@ def test_a_send_left_claimed_by_a_dead_worker_is_recovered(bridge, zalo, rasa) -
 
 
 def test_an_event_accepted_before_a_crash_is_answered_after_the_restart(bridge, zalo, rasa) -> None:
-    from servicedesk.zalo.models import ZaloInboundEvent, utcnow
     from core.db import get_sessionmaker
     from core.privacy import sender_hash
+    from servicedesk.zalo.models import ZaloInboundEvent, utcnow
 
     with get_sessionmaker()() as session:
         session.add(

@@ -24,8 +24,8 @@ from api.console.live import LiveHub, resume_cursor
 from api.errors import install_error_handlers
 from api.widget import routes as widget_routes
 from core.db import session_scope
-from servicedesk.handoff import service
 from core.settings import Settings
+from servicedesk.handoff import service
 
 SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"
 CLIENT = "203.0.113.7"  # the web client's address
@@ -45,8 +45,8 @@ LAN = Officer("lan", "Nguyễn Thị Lan")
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A private migrated database (and audit entries recorded in it)."""
     from core import db
-    from database import migrate
     from core.settings import get_settings
+    from database import migrate
 
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):
@@ -91,7 +91,9 @@ def test_rasa_answers_a_conversation_nobody_took(store: None) -> None:
     rasa = FakeRasaHttp()
 
     async def run() -> Any:
-        return await handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="xin chào", client=CLIENT)
+        return await handle_citizen_message(
+            state_for(rasa), sender=SENDER, channel="web", text="xin chào", client=CLIENT
+        )
 
     turn = asyncio.run(run())
     assert [m.text for m in turn.messages] == ["Trợ lý trả lời"]
@@ -101,7 +103,9 @@ def test_rasa_answers_a_conversation_nobody_took(store: None) -> None:
 def test_a_waiting_request_is_reported_with_the_stream_cursor(store: None) -> None:
     request_id = open_request()
     rasa = FakeRasaHttp()
-    turn = asyncio.run(handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="còn chờ lâu không", client=CLIENT))
+    turn = asyncio.run(
+        handle_citizen_message(state_for(rasa), sender=SENDER, channel="web", text="còn chờ lâu không", client=CLIENT)
+    )
     assert [m.text for m in turn.messages] == ["Trợ lý trả lời"]
     assert turn.handoff is not None and turn.handoff.status == "queued"
     with session_scope() as session:
@@ -122,7 +126,9 @@ def test_a_taken_conversation_goes_to_the_officer_without_an_apology(store: None
     async def run() -> Any:
         woken = asyncio.create_task(hub.wait(5))
         await asyncio.sleep(0)
-        turn = await handle_citizen_message(state, sender=SENDER, channel="web", text="Tôi muốn hỏi về hộ tịch", client=CLIENT)
+        turn = await handle_citizen_message(
+            state, sender=SENDER, channel="web", text="Tôi muốn hỏi về hộ tịch", client=CLIENT
+        )
         await asyncio.wait_for(woken, 1)  # the console's streams are woken at once
         return turn
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from servicedesk.zalo.models import ZaloOutboxMessage
 from core.db import session_scope
 from servicedesk.handoff import service
 from servicedesk.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.zalo.models import ZaloOutboxMessage
 
 OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
 WEB_SENDER = "web-3f2b8c1e-9d4a-4b6e-8f1a-2c3d4e5f6a7b"
@@ -131,7 +131,12 @@ def test_a_zalo_chat_is_answered_through_the_outbox(staff_client: Any, login: An
     login(staff_client, "agent")
     token = csrf_of(staff_client)
     assert post(staff_client, f"/staff/api/handoffs/{request_id}/take", token=token).status_code == 200
-    assert post(staff_client, f"/staff/api/handoffs/{request_id}/reply", {"text": "Anh/chị ở xã nào ạ?"}, token).status_code == 200
+    assert (
+        post(
+            staff_client, f"/staff/api/handoffs/{request_id}/reply", {"text": "Anh/chị ở xã nào ạ?"}, token
+        ).status_code
+        == 200
+    )
     assert post(staff_client, f"/staff/api/handoffs/{request_id}/hand-back", token=token).status_code == 200
     with session_scope() as session:
         rows = session.scalars(select(ZaloOutboxMessage).order_by(ZaloOutboxMessage.id)).all()

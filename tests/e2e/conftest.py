@@ -19,9 +19,7 @@ from tests.staff.accounts import create_accounts_in
 # The stack's API writes learned examples (the console's learning inbox) here, never into the
 # repository's data/nlu/learned.yml. Set before the stack starts; tests/browser/test_learning.py
 # reads the same variable.
-os.environ.setdefault(
-    "TTHC_LEARNED_NLU_PATH", str(Path(tempfile.mkdtemp(prefix="tthc-learned-")) / "learned.yml")
-)
+os.environ.setdefault("TTHC_LEARNED_NLU_PATH", str(Path(tempfile.mkdtemp(prefix="tthc-learned-")) / "learned.yml"))
 
 # tests/browser imports these fixtures too; both must share one running stack.
 _running: dict[str, Stack] = {}

@@ -73,8 +73,10 @@ def test_invalid_input_is_refused_clearly(api: httpx.Client) -> None:
 
 def test_rasa_parse_endpoint_returns_intents_and_entities(stack) -> None:  # noqa: ANN001
     response = httpx.post(
-        f"{stack.config.rasa_url}/model/parse", params=stack.config.rasa_params,
-        json={"text": "tra cứu hồ sơ 000.00.01.H29-250710-0012 ở phường Bến Thành"}, timeout=30,
+        f"{stack.config.rasa_url}/model/parse",
+        params=stack.config.rasa_params,
+        json={"text": "tra cứu hồ sơ 000.00.01.H29-250710-0012 ở phường Bến Thành"},
+        timeout=30,
     )
     parsed = response.json()
     assert parsed["intent"]["name"] == "check_dossier_status"

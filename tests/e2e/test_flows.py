@@ -179,7 +179,9 @@ def test_handoff_request_is_recorded(conversation: Conversation, stack: Stack) -
     text = conversation.text("cho tôi nói chuyện với cán bộ")
     assert "cán bộ" in text and ("hàng chờ" in text or "ngoài giờ" in text.lower())
     with _db(stack) as db:
-        count = db.execute("SELECT count(*) FROM handoff_request WHERE sender_id = ?", (conversation.sender,)).fetchone()[0]
+        count = db.execute(
+            "SELECT count(*) FROM handoff_request WHERE sender_id = ?", (conversation.sender,)
+        ).fetchone()[0]
     assert count == 1
 
 

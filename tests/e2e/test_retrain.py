@@ -63,7 +63,10 @@ def test_retrain_scores_and_activates_on_the_running_rasa(
     service = RetrainService(config, factory)
     # A citizen in the middle of a conversation when the model changes (bot/model_swap.py).
     sender = "web-test-retrain-continuity"
-    assert api.post("/api/chat", json={"sender": sender, "message": "cho hỏi thủ tục đăng ký khai sinh"}).status_code == 200
+    assert (
+        api.post("/api/chat", json={"sender": sender, "message": "cho hỏi thủ tục đăng ký khai sinh"}).status_code
+        == 200
+    )
     before = _events(rasa_url, sender, token)
     try:
         job_id = service.start("e2e-editor", background=False)

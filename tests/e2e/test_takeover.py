@@ -146,9 +146,11 @@ def test_an_officer_takes_over_a_web_chat(api: httpx.Client, stack: Stack, agent
     during = say("Tôi muốn hỏi về việc đăng ký khai sinh cho con")
     assert during["messages"] == [] and during["handoff"]["status"] == "taken"
     conversation = wait_for(
-        lambda: (c := agent.get(f"/staff/api/handoffs/{request['id']}"))
-        and any(m["author"] == "citizen" for m in c["messages"])
-        and c,
+        lambda: (
+            (c := agent.get(f"/staff/api/handoffs/{request['id']}"))
+            and any(m["author"] == "citizen" for m in c["messages"])
+            and c
+        ),
         what="the citizen's message in the console",
     )
     assert conversation["last_citizen_text"] == "Tôi muốn hỏi về việc đăng ký khai sinh cho con"
@@ -194,12 +196,16 @@ def test_an_officer_takes_over_a_zalo_chat(api: httpx.Client, zalo_platform: Fak
         zalo_post(api, text_event(user_id, text, f"takeover-{user_id}-{next(numbers)}"))
 
     send(ASK_FOR_A_PERSON)
-    wait_for(lambda: any("cán bộ" in t for t in texts_to(zalo_platform, user_id)), what="the bot's handoff reply on Zalo")
+    wait_for(
+        lambda: any("cán bộ" in t for t in texts_to(zalo_platform, user_id)), what="the bot's handoff reply on Zalo"
+    )
     request = find_request(agent, sender)
     assert request["channel"] == "zalo"
 
     agent.post(f"/staff/api/handoffs/{request['id']}/take")
-    wait_for(lambda: any("đã tham gia" in t for t in texts_to(zalo_platform, user_id)), what="the joined notice on Zalo")
+    wait_for(
+        lambda: any("đã tham gia" in t for t in texts_to(zalo_platform, user_id)), what="the joined notice on Zalo"
+    )
     delivered = len(zalo_platform.messages_to(user_id))
 
     send("Tôi cần hỏi thủ tục chuyển nhượng đất")
@@ -221,6 +227,12 @@ def test_an_officer_takes_over_a_zalo_chat(api: httpx.Client, zalo_platform: Fak
     assert reply.startswith("Cán bộ ")
 
     agent.post(f"/staff/api/handoffs/{request['id']}/hand-back")
-    wait_for(lambda: any("Trợ lý tự động tiếp tục" in t for t in texts_to(zalo_platform, user_id)), what="the hand-back notice")
+    wait_for(
+        lambda: any("Trợ lý tự động tiếp tục" in t for t in texts_to(zalo_platform, user_id)),
+        what="the hand-back notice",
+    )
     send(BIRTH_QUESTION)
-    wait_for(lambda: any("1.001193" in t for t in texts_to(zalo_platform, user_id)), what="the assistant answering again on Zalo")
+    wait_for(
+        lambda: any("1.001193" in t for t in texts_to(zalo_platform, user_id)),
+        what="the assistant answering again on Zalo",
+    )

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.conversations.recorder import _understanding
+from core.privacy import sender_hash
 from servicedesk.conversations.redaction import redact
 from servicedesk.conversations.service import record_turn
-from core.privacy import sender_hash
 
 
 @pytest.mark.parametrize(
@@ -27,11 +27,19 @@ def test_personal_numbers_are_removed(text: str, expected: str) -> None:
 
 
 def test_only_messages_for_review_keep_their_text(session: Session) -> None:
-    sure = record_turn(session, sender="web-1", channel="web", text="khai sinh cần gì", intent="ask_documents", confidence=0.93)
-    unsure = record_turn(session, sender="web-1", channel="web", text="cái giấy đó sđt 0912345678", intent="ask_fee", confidence=0.41)
+    sure = record_turn(
+        session, sender="web-1", channel="web", text="khai sinh cần gì", intent="ask_documents", confidence=0.93
+    )
+    unsure = record_turn(
+        session, sender="web-1", channel="web", text="cái giấy đó sđt 0912345678", intent="ask_fee", confidence=0.41
+    )
     lost = record_turn(session, sender="web-1", channel="web", text="abc xyz", intent="nlu_fallback", confidence=0.3)
-    outage = record_turn(session, sender="web-1", channel="web", text="alo", intent=None, confidence=None, understood=False)
-    agent = record_turn(session, sender="web-1", channel="web", text="cảm ơn chị", intent=None, confidence=None, handled_by="agent")
+    outage = record_turn(
+        session, sender="web-1", channel="web", text="alo", intent=None, confidence=None, understood=False
+    )
+    agent = record_turn(
+        session, sender="web-1", channel="web", text="cảm ơn chị", intent=None, confidence=None, handled_by="agent"
+    )
     assert (sure.needs_review, sure.text_redacted, sure.fallback) == (False, None, False)
     assert (unsure.needs_review, unsure.text_redacted, unsure.fallback) == (True, "cái giấy đó sđt [số]", False)
     assert (lost.needs_review, lost.fallback, lost.text_redacted) == (True, True, "abc xyz")
@@ -51,7 +59,11 @@ def test_the_trackers_parse_is_used_only_for_the_same_message() -> None:
     reverted = {
         "latest_message": {"text": "lệ phí khai sinh", "intent": {"name": "ask_fee", "confidence": 0.97}},
         "events": [
-            {"event": "user", "text": "lệ phí khai sinh", "parse_data": {"intent": {"name": "ask_fee", "confidence": 0.97}}},
+            {
+                "event": "user",
+                "text": "lệ phí khai sinh",
+                "parse_data": {"intent": {"name": "ask_fee", "confidence": 0.97}},
+            },
             {"event": "user", "text": "xyz", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}}},
             {"event": "rewind"},
         ],

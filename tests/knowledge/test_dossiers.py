@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.seed.loader import SEED_DIR, read_procedure_file
 from servicedesk.dossiers import hashing
 from servicedesk.dossiers.config import DEV_PEPPER, DossierSettings
 from servicedesk.dossiers.connectors import (
@@ -52,7 +53,6 @@ from servicedesk.dossiers.service import (
     LookupOutcome,
 )
 from servicedesk.dossiers.views import DossierView
-from knowledge.seed.loader import SEED_DIR, read_procedure_file
 from tests.fakes.provincial_one_stop import DEFAULT_TOKEN, FakeOneStop, serve, synthetic_dossier
 
 PEPPER = b"test-pepper"
@@ -283,7 +283,7 @@ def test_demo_seed_rejects_invalid_files(tmp_path: Path) -> None:
         good.replace("0900000001", "12345"),
         good.replace('"2025-07-10T08:15:00+07:00"', '"2025-07-10T08:15:00"'),
         good.replace("000.00.01.DEMO-250710-0001", "HS-0001"),
-        good.replace("- {status: received, at: \"2025-07-10", "- {status: approved, at: \"2025-07-10"),
+        good.replace('- {status: received, at: "2025-07-10', '- {status: approved, at: "2025-07-10'),
     ):
         assert broken != good
         path.write_text(broken, encoding="utf-8")
@@ -412,9 +412,7 @@ async def test_failed_verifications_are_limited_across_restarts(
 
 
 @pytest.mark.asyncio
-async def test_lookups_are_limited_per_sender(
-    seeded: Session, scope: SessionScope, clock: Clock
-) -> None:
+async def test_lookups_are_limited_per_sender(seeded: Session, scope: SessionScope, clock: Clock) -> None:
     settings = make_settings(max_lookups=20, lookup_window_minutes=60)
     service = make_service(settings, scope, clock)
     for minute in range(20):

@@ -138,7 +138,8 @@ def test_count_words_inside_a_document_name_are_not_counts() -> None:
 
 def test_documents_to_present_and_several_form_files() -> None:
     text = (
-        "* Giấy tờ phải nộp:" + DOC
+        "* Giấy tờ phải nộp:"
+        + DOC
         + "Văn bản đề nghị theo Mẫu 03, Phụ lục I Nghị định số 23/2026/NĐ-CPMau03.docxMau04.docx1 bản chính"
         "* Giấy tờ phải xuất trình:" + DOC + "Thẻ căn cước1 bản chính"
     )

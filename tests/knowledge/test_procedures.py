@@ -102,7 +102,10 @@ def test_search_tolerates_typos(seeded: Session) -> None:
 
 def test_search_sees_new_procedures_without_restart(seeded: Session) -> None:
     search = ProcedureSearch(check_interval=0)
-    assert search.search(seeded, "nuoi yen", limit=1) == [] or search.search(seeded, "nuoi yen", limit=1)[0].code != "9.999999"
+    assert (
+        search.search(seeded, "nuoi yen", limit=1) == []
+        or search.search(seeded, "nuoi yen", limit=1)[0].code != "9.999999"
+    )
     service.upsert(seeded, _minimal(name="Cấp giấy phép nuôi chim yến", aliases=["nuôi yến"]), actor="t")
     seeded.commit()
     assert search.search(seeded, "nuoi yen", limit=1)[0].code == "9.999999"

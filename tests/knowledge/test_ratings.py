@@ -10,9 +10,22 @@ from servicedesk.ratings.service import parse_score
 @pytest.mark.parametrize(
     ("text", "score"),
     [
-        ("5", 5), ("cho 4", 4), ("4 nhé", 4), ("em chấm 5 ạ", 5), ("5 sao", 5), ("chấm 4 điểm", 4), ("3/5", 3), ("năm sao", 5),
-        ("rất hài lòng", 5), ("hài lòng", 4), ("tốt", 4), ("tuyệt vời", 5), ("bình thường", 3),
-        ("tệ", 1), ("kém", 2), ("rất không hài lòng", 1),
+        ("5", 5),
+        ("cho 4", 4),
+        ("4 nhé", 4),
+        ("em chấm 5 ạ", 5),
+        ("5 sao", 5),
+        ("chấm 4 điểm", 4),
+        ("3/5", 3),
+        ("năm sao", 5),
+        ("rất hài lòng", 5),
+        ("hài lòng", 4),
+        ("tốt", 4),
+        ("tuyệt vời", 5),
+        ("bình thường", 3),
+        ("tệ", 1),
+        ("kém", 2),
+        ("rất không hài lòng", 1),
     ],
 )
 def test_scores_said_plainly(text: str, score: int) -> None:
@@ -21,8 +34,16 @@ def test_scores_said_plainly(text: str, score: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["không tốt", "chưa hài lòng", "ko hài lòng", "k tốt", "không được tốt lắm", "chẳng hài lòng gì cả",
-     "khong hai long", "chua tot lam"],
+    [
+        "không tốt",
+        "chưa hài lòng",
+        "ko hài lòng",
+        "k tốt",
+        "không được tốt lắm",
+        "chẳng hài lòng gì cả",
+        "khong hai long",
+        "chua tot lam",
+    ],
 )
 def test_negated_praise_is_a_low_score(text: str) -> None:
     assert parse_score(text) == 2

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import database.models  # noqa: F401 - every table on Base.metadata
+from benchmarks.units import DEFAULT_QUESTIONS, is_right, load_questions
 from bot.vntext import canonical_tones, fold, normalize
 from core.db import Base, make_engine
-from benchmarks.units import DEFAULT_QUESTIONS, is_right, load_questions
 from knowledge.units.loader import LoadReport, load_units
 from knowledge.units.models import UNIT_TYPES, AdministrativeUnit, UnitSuccession
 from knowledge.units.service import get_current, get_former, predecessors_of, resolve, successors_of

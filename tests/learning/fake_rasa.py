@@ -19,7 +19,14 @@ import tarfile
 import time
 from pathlib import Path
 
-COMPONENTS = ["VietnameseTokenizer", "LexicalSyntacticFeaturizer", "CRFEntityExtractor", "VietnameseIntentClassifier", "MemoizationPolicy", "RulePolicy"]
+COMPONENTS = [
+    "VietnameseTokenizer",
+    "LexicalSyntacticFeaturizer",
+    "CRFEntityExtractor",
+    "VietnameseIntentClassifier",
+    "MemoizationPolicy",
+    "RulePolicy",
+]
 
 
 def _option(argv: list[str], name: str) -> str:
@@ -28,16 +35,25 @@ def _option(argv: list[str], name: str) -> str:
 
 def train(argv: list[str]) -> int:
     print("2026-11-22 07:55:59 INFO     rasa.cli.train  - Started validating domain and training data...", flush=True)
-    print("/venv/lib/python3.11/site-packages/rasa/shared/utils/io.py:100: UserWarning: Misaligned entity annotation in message 'secret text'", flush=True)
+    print(
+        "/venv/lib/python3.11/site-packages/rasa/shared/utils/io.py:100: UserWarning: Misaligned entity annotation in message 'secret text'",
+        flush=True,
+    )
     code = int(os.environ.get("FAKE_TRAIN_EXIT", "0"))
     pause = float(os.environ.get("FAKE_TRAIN_SLEEP", "0"))
     for i, name in enumerate(COMPONENTS):
-        print(f"2026-11-22 07:56:1{i} INFO     rasa.engine.training.hooks  - Starting to train component '{name}'.", flush=True)
+        print(
+            f"2026-11-22 07:56:1{i} INFO     rasa.engine.training.hooks  - Starting to train component '{name}'.",
+            flush=True,
+        )
         time.sleep(pause)
         if code and i == 2:
             print("Traceback (most recent call last):\nValueError: fake training failure", flush=True)
             return code
-        print(f"2026-11-22 07:56:1{i} INFO     rasa.engine.training.hooks  - Finished training component '{name}'.", flush=True)
+        print(
+            f"2026-11-22 07:56:1{i} INFO     rasa.engine.training.hooks  - Finished training component '{name}'.",
+            flush=True,
+        )
     out = Path(_option(argv, "--out"))
     target = out / f"{_option(argv, '--fixed-model-name')}.tar.gz"
     data = argv[argv.index("--data") + 1 : argv.index("--out")]
@@ -61,8 +77,12 @@ def compare(argv: list[str]) -> int:
     results = []
     print(f"PROGRESS 0/{len(models)}", flush=True)
     for done, model in enumerate(models, start=1):
-        f1 = float(scores.get(model.name, scores.get("candidate" if model.name.startswith("candidate-") else "current", 0.9)))
-        results.append({"model": str(model), "n": 10, "accuracy": f1, "macro_f1": f1, "fallback_rate": 0.0, "seconds": 0.1})
+        f1 = float(
+            scores.get(model.name, scores.get("candidate" if model.name.startswith("candidate-") else "current", 0.9))
+        )
+        results.append(
+            {"model": str(model), "n": 10, "accuracy": f1, "macro_f1": f1, "fallback_rate": 0.0, "seconds": 0.1}
+        )
         print(f"PROGRESS {done}/{len(models)} {model.name}: accuracy={f1:.4f} macro-F1={f1:.4f} (0 s)", flush=True)
     out.write_text(json.dumps(results), encoding="utf-8")
     return 0

@@ -30,7 +30,13 @@ class FakeRasa:
         self.loads.append(str(path))
         if self.refuse_loads or not path.is_file():
             return JSONResponse(
-                {"version": "3.6.21", "status": "failure", "message": "An unexpected error occurred.", "reason": "LoadingError", "code": 500},
+                {
+                    "version": "3.6.21",
+                    "status": "failure",
+                    "message": "An unexpected error occurred.",
+                    "reason": "LoadingError",
+                    "code": 500,
+                },
                 status_code=500,
             )
         self.model = path

@@ -70,10 +70,28 @@ def _config(tmp_path: Path, rasa_url: str, current_model: Path, **env: str) -> R
         cwd=tmp_path,
         env={**os.environ, "FAKE_LOG": str(tmp_path / "calls.jsonl"), **env},
         train_command=lambda data, out, name: [
-            sys.executable, str(FAKE), "train", "--config", "config.yml", "--domain", "domain.yml",
-            "--data", *map(str, data), "--out", str(out), "--fixed-model-name", name,
+            sys.executable,
+            str(FAKE),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            *map(str, data),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
         ],
-        compare_command=lambda models, out: [sys.executable, str(FAKE), "compare", *map(str, models), "--out", str(out)],
+        compare_command=lambda models, out: [
+            sys.executable,
+            str(FAKE),
+            "compare",
+            *map(str, models),
+            "--out",
+            str(out),
+        ],
         data_paths=lambda copy: [copy],
         base_hash=lambda: "base-hash-1",
         write_pointer=lambda model, base: write_active_model(data_dir, model, base),
@@ -265,8 +283,21 @@ def test_a_job_left_running_by_a_stopped_api_is_failed_on_restart(
 ) -> None:
     fake, url = rasa
     with factory.begin() as session:
-        session.add(RetrainJob(status="running", stage="train", progress=40, started_by="editor1", runner_id="old-host:1:dead", log_tail=""))
-        session.add(RetrainJob(status="running", stage="train", progress=10, started_by="editor1", runner_id=RUNNER_ID, log_tail=""))
+        session.add(
+            RetrainJob(
+                status="running",
+                stage="train",
+                progress=40,
+                started_by="editor1",
+                runner_id="old-host:1:dead",
+                log_tail="",
+            )
+        )
+        session.add(
+            RetrainJob(
+                status="running", stage="train", progress=10, started_by="editor1", runner_id=RUNNER_ID, log_tail=""
+            )
+        )
     service = RetrainService(_config(tmp_path, url, current_model), factory)
     assert service.recover_stale() == 1
     stale, own = _job(factory, 1), _job(factory, 2)

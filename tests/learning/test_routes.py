@@ -45,10 +45,17 @@ def _turn(text: str, **values: Any) -> int:
 
     with get_sessionmaker().begin() as session:
         turn = ConversationTurn(
-            at=values.pop("at", dt.datetime(2026, 11, 21, 9, 0)), sender_hash="r" * 16,
-            channel=values.pop("channel", "web"), unit_code=None, intent=values.pop("intent", "nlu_fallback"),
-            confidence=0.2, procedure_code=None, fallback=values.pop("fallback", True), needs_review=True,
-            text_redacted=text, handled_by="bot",
+            at=values.pop("at", dt.datetime(2026, 11, 21, 9, 0)),
+            sender_hash="r" * 16,
+            channel=values.pop("channel", "web"),
+            unit_code=None,
+            intent=values.pop("intent", "nlu_fallback"),
+            confidence=0.2,
+            procedure_code=None,
+            fallback=values.pop("fallback", True),
+            needs_review=True,
+            text_redacted=text,
+            handled_by="bot",
         )
         session.add(turn)
         session.flush()
@@ -97,9 +104,13 @@ def test_refusals_carry_a_vietnamese_message(staff_client: TestClient, learned: 
     turn = _turn("KHAI TU")
     login(staff_client, "editor")
     headers = {"X-CSRF-Token": _csrf(staff_client)}
-    unknown = staff_client.post(f"/staff/api/learning/inbox/{turn}/intent", json={"intent": "order_pizza"}, headers=headers)
+    unknown = staff_client.post(
+        f"/staff/api/learning/inbox/{turn}/intent", json={"intent": "order_pizza"}, headers=headers
+    )
     assert unknown.status_code == 400 and "domain.yml" in unknown.json()["error"]
-    alias = staff_client.post(f"/staff/api/learning/inbox/{turn}/alias", json={"procedure_code": "1.000656"}, headers=headers)
+    alias = staff_client.post(
+        f"/staff/api/learning/inbox/{turn}/alias", json={"procedure_code": "1.000656"}, headers=headers
+    )
     assert alias.status_code == 400 and "đã dùng" in alias.json()["error"]
     invalid = staff_client.post(f"/staff/api/learning/inbox/{turn}/intent", json={}, headers=headers)
     assert invalid.status_code == 422 and "error" in invalid.json()
@@ -117,7 +128,8 @@ def test_an_editor_adds_a_procedure_alias_and_dismisses(staff_client: TestClient
     assert hits and hits[0]["code"] == "1.000656"
     added = staff_client.post(
         f"/staff/api/learning/inbox/{alias_turn}/alias",
-        json={"procedure_code": "1.000656", "alias": "giấy báo mất người nhà"}, headers=headers,
+        json={"procedure_code": "1.000656", "alias": "giấy báo mất người nhà"},
+        headers=headers,
     )
     assert added.status_code == 200, added.text
     assert "1.000656" in added.json()["message"]
@@ -139,13 +151,33 @@ def fake_retrain(staff_client: TestClient, tmp_path: Path, learned: Path) -> Ite
     data_dir = tmp_path / "var-retrain"
     data_dir.mkdir()
     config = RetrainConfig(
-        data_dir=data_dir, learned_path=learned, rasa_url=f"http://127.0.0.1:{sock.getsockname()[1]}", cwd=tmp_path,
+        data_dir=data_dir,
+        learned_path=learned,
+        rasa_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
+        cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "FAKE_TRAIN_SLEEP": "0.2"},
         train_command=lambda data, out, name: [
-            sys.executable, str(FAKE), "train", "--data", *map(str, data), "--out", str(out), "--fixed-model-name", name,
+            sys.executable,
+            str(FAKE),
+            "train",
+            "--data",
+            *map(str, data),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
         ],
-        compare_command=lambda models, out: [sys.executable, str(FAKE), "compare", *map(str, models), "--out", str(out)],
-        data_paths=lambda copy: [copy], base_hash=lambda: "base", write_pointer=lambda model, base: None,
+        compare_command=lambda models, out: [
+            sys.executable,
+            str(FAKE),
+            "compare",
+            *map(str, models),
+            "--out",
+            str(out),
+        ],
+        data_paths=lambda copy: [copy],
+        base_hash=lambda: "base",
+        write_pointer=lambda model, base: None,
         model_dirs=(current.parent,),
     )
     service = RetrainService(config, get_sessionmaker())
@@ -190,7 +222,9 @@ def test_an_editor_starts_a_retrain_and_follows_it(
     assert staff_client.get("/staff/api/learning/retrain/999999").status_code == 404
 
 
-def test_without_rasa_the_retrain_says_so(staff_client: TestClient, fake_retrain: tuple[RetrainService, FakeRasa]) -> None:
+def test_without_rasa_the_retrain_says_so(
+    staff_client: TestClient, fake_retrain: tuple[RetrainService, FakeRasa]
+) -> None:
     staff_client.app.dependency_overrides[rasa_available] = lambda: False  # type: ignore[attr-defined]
     login(staff_client, "editor")
     refused = staff_client.post("/staff/api/learning/retrain", headers={"X-CSRF-Token": _csrf(staff_client)})

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 import servicedesk.learning.models  # noqa: F401 - tables
 from core.audit.models import AuditEntry
+from knowledge.procedures import service as procedures
+from knowledge.procedures.models import ProcedureVersion
+from knowledge.seed.loader import seed_procedures
 from servicedesk.conversations.models import ConversationTurn
 from servicedesk.learning import service
 from servicedesk.learning.models import InboxDecision
 from servicedesk.learning.service import AlreadyDecided, DecisionError, InboxFilters
 from servicedesk.learning.training_file import read_examples
-from knowledge.procedures import service as procedures
-from knowledge.procedures.models import ProcedureVersion
-from knowledge.seed.loader import seed_procedures
 
 DEATH = "1.000656"  # seed procedure with the alias “khai tử”
 
@@ -42,13 +42,29 @@ def learned(tmp_path: Path) -> Path:
     return tmp_path / "learned.yml"
 
 
-def _turn(db: Session, text: str | None, *, channel: str = "web", intent: str | None = "ask_fee",
-          confidence: float | None = 0.31, fallback: bool = False, needs_review: bool = True,
-          at: dt.datetime | None = None) -> int:
+def _turn(
+    db: Session,
+    text: str | None,
+    *,
+    channel: str = "web",
+    intent: str | None = "ask_fee",
+    confidence: float | None = 0.31,
+    fallback: bool = False,
+    needs_review: bool = True,
+    at: dt.datetime | None = None,
+) -> int:
     turn = ConversationTurn(
-        at=at or dt.datetime(2026, 11, 20, 9, 0), sender_hash="h" * 16, channel=channel, unit_code=None, intent=intent,
-        confidence=confidence, procedure_code=None, fallback=fallback, needs_review=needs_review,
-        text_redacted=text, handled_by="bot",
+        at=at or dt.datetime(2026, 11, 20, 9, 0),
+        sender_hash="h" * 16,
+        channel=channel,
+        unit_code=None,
+        intent=intent,
+        confidence=confidence,
+        procedure_code=None,
+        fallback=fallback,
+        needs_review=needs_review,
+        text_redacted=text,
+        handled_by="bot",
     )
     db.add(turn)
     db.commit()
@@ -61,7 +77,14 @@ def _audit(db: Session) -> list[AuditEntry]:
 
 def test_inbox_lists_undecided_messages_newest_first_with_filters(db: Session) -> None:
     old = _turn(db, "lam lai so ho khau mat bao lau", at=dt.datetime(2026, 11, 1, 8, 0))
-    new = _turn(db, "Cấp lại sổ đỏ bị cháy cần gì", channel="zalo", fallback=True, intent="nlu_fallback", at=dt.datetime(2026, 11, 21, 8, 0))
+    new = _turn(
+        db,
+        "Cấp lại sổ đỏ bị cháy cần gì",
+        channel="zalo",
+        fallback=True,
+        intent="nlu_fallback",
+        at=dt.datetime(2026, 11, 21, 8, 0),
+    )
     _turn(db, "không cần xem", needs_review=False)
     _turn(db, None)  # flagged but its text was not kept: nothing to learn from
 
@@ -91,7 +114,11 @@ def test_assigning_an_intent_writes_the_example_and_audits(db: Session, learned:
     decision = db.scalars(select(InboxDecision)).one()
     assert (decision.kind, decision.intent, decision.decided_by) == ("intent", "ask_fee", "editor1")
     (entry,) = _audit(db)
-    assert (entry.action, entry.entity_type, entry.entity_id) == ("learning.inbox.intent", "conversation_turn", str(turn))
+    assert (entry.action, entry.entity_type, entry.entity_id) == (
+        "learning.inbox.intent",
+        "conversation_turn",
+        str(turn),
+    )
     assert entry.before == {"status": "pending"} and entry.after["intent"] == "ask_fee"
 
 

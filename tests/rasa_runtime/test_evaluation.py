@@ -31,8 +31,10 @@ def test_slot_f1_with_no_chunks_is_zero_not_an_error() -> None:
 
 def test_sentence_accuracy_needs_intent_and_all_slots() -> None:
     assert metrics.sentence_accuracy(
-        ["a", "a", "b"], ["a", "b", "b"],
-        [["B-x"], ["B-x"], ["O"]], [["B-x"], ["B-x"], ["B-x"]],
+        ["a", "a", "b"],
+        ["a", "b", "b"],
+        [["B-x"], ["B-x"], ["O"]],
+        [["B-x"], ["B-x"], ["B-x"]],
     ) == pytest.approx(1 / 3)
 
 

@@ -60,5 +60,9 @@ def test_characters_that_trap_underthesea_do_not_break_parsing(model: TrainedMod
 def test_gazetteer_extractor_on_its_own() -> None:
     gazetteer = load_gazetteer()
     mentions = find_mentions("nhap hk cho con o phuong 5 quan 3", gazetteer)
-    assert [(m.entity, m.text) for m in mentions] == [("procedure", "nhap hk cho con"), ("unit", "phuong 5"), ("unit", "quan 3")]
+    assert [(m.entity, m.text) for m in mentions] == [
+        ("procedure", "nhap hk cho con"),
+        ("unit", "phuong 5"),
+        ("unit", "quan 3"),
+    ]
     assert [m.entity for m in find_patterns("gọi +84 912 345 678 hoặc G22.99-250801-0003")] == ["dossier_code", "phone"]

@@ -8,7 +8,10 @@ from rasa.core.actions.action import RemoteAction
 
 import bot.components  # noqa: F401 - installs the patch
 
-VALID = {"events": [{"event": "slot", "name": "procedure_code", "value": "1.001193"}], "responses": [{"text": "Xin chào"}]}
+VALID = {
+    "events": [{"event": "slot", "name": "procedure_code", "value": "1.001193"}],
+    "responses": [{"text": "Xin chào"}],
+}
 INVALID = [{"events": "not a list"}, {"events": [{"name": "x"}]}, {"responses": [{"text": 3}], "events": []}]
 
 

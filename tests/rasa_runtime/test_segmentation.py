@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from bot.segmentation import learn_lexicon, segment
 
 VIETNAMESE_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
-vietnamish = st.text(alphabet=VIETNAMESE_ALPHABET + VIETNAMESE_ALPHABET.upper() + " .,-/?!0123456789Ð\u0301\u0300", max_size=80)
+vietnamish = st.text(
+    alphabet=VIETNAMESE_ALPHABET + VIETNAMESE_ALPHABET.upper() + " .,-/?!0123456789Ð\u0301\u0300", max_size=80
+)
 
 
 def _assert_exact(text: str) -> None:
@@ -18,7 +20,7 @@ def _assert_exact(text: str) -> None:
         assert text[word.start : word.end] == word.text
     starts = [w.start for w in words]
     assert starts == sorted(starts)
-    assert all(a.end <= b.start for a, b in zip(words, words[1:]))
+    assert all(a.end <= b.start for a, b in zip(words, words[1:], strict=False))
 
 
 @settings(max_examples=300, deadline=None)
@@ -51,7 +53,13 @@ def test_diacritic_free_text_gets_the_same_words_through_the_lexicon() -> None:
 def test_abbreviations_and_unit_prefixes() -> None:
     words = segment("đk tạm trú ở P.5 Q.3")
     assert [(w.text, w.folded) for w in words] == [
-        ("đk", "dang_ky"), ("tạm trú", "tam_tru"), ("ở", "o"), ("P.", "phuong"), ("5", "5"), ("Q.", "quan"), ("3", "3"),
+        ("đk", "dang_ky"),
+        ("tạm trú", "tam_tru"),
+        ("ở", "o"),
+        ("P.", "phuong"),
+        ("5", "5"),
+        ("Q.", "quan"),
+        ("3", "3"),
     ]
 
 
@@ -61,6 +69,9 @@ def test_dossier_codes_stay_one_token() -> None:
 
 
 def test_rasa_tokenizer_component_keeps_offsets_and_folds_lemmas() -> None:
+    import tempfile
+    from pathlib import Path
+
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
@@ -69,16 +80,15 @@ def test_rasa_tokenizer_component_keeps_offsets_and_folds_lemmas() -> None:
 
     from bot.components.tokenizer import VietnameseTokenizer
 
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as tmp:
         storage = LocalModelStorage(Path(tmp))
         resource = Resource("tokenizer")
         context = ExecutionContext(GraphSchema({}), "test")
         config = {**VietnameseTokenizer.get_default_config()}
         tokenizer = VietnameseTokenizer.create(config, storage, resource, context)
-        tokenizer.train(TrainingData([Message(data={"text": "đăng ký tạm trú cần giấy tờ gì", "intent": "ask_documents"})]))
+        tokenizer.train(
+            TrainingData([Message(data={"text": "đăng ký tạm trú cần giấy tờ gì", "intent": "ask_documents"})])
+        )
         loaded = VietnameseTokenizer.load(config, storage, resource, context)
         text = "Dang ky tam tru o P.Hoà Bình cần j"
         tokens = loaded.tokenize(Message(data={"text": text}), "text")

@@ -34,9 +34,19 @@ def test_domain_and_data_are_consistent() -> None:
 
 def test_conversation_stories_pass(model: Path, tmp_path: Path) -> None:
     result = _rasa(
-        "test", "core", "--model", str(model), "--stories", "tests/stories", "--out", str(tmp_path), "--fail-on-prediction-errors"
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/stories",
+        "--out",
+        str(tmp_path),
+        "--fail-on-prediction-errors",
     )
-    failed = (tmp_path / "failed_test_stories.yml").read_text() if (tmp_path / "failed_test_stories.yml").exists() else ""
+    failed = (
+        (tmp_path / "failed_test_stories.yml").read_text() if (tmp_path / "failed_test_stories.yml").exists() else ""
+    )
     assert result.returncode == 0, failed or (result.stdout[-3000:] + result.stderr[-3000:])
     report = json.loads((tmp_path / "story_report.json").read_text())
     assert report["conversation_accuracy"]["accuracy"] == 1.0

@@ -27,10 +27,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from core.privacy import sender_hash
 from tests.channels.conftest import bridge, env, rasa, rasa_server, stays, wait_for, zalo, zalo_server  # noqa: F401
 from tests.channels.fake_rasa import FakeRasa
-from tests.fakes.zalo import FakeZalo, signed_event, text_event
-from core.privacy import sender_hash
+from tests.fakes.zalo import signed_event, text_event
 from tests.staff.fixtures import login
 
 ZALO_USER = "8467700011122233344"
@@ -91,8 +91,8 @@ def open_request(sender: str, channel: str) -> int:
 
 
 def outbox_rows() -> list[Any]:
-    from servicedesk.zalo.models import ZaloOutboxMessage
     from core.db import session_scope
+    from servicedesk.zalo.models import ZaloOutboxMessage
 
     with session_scope() as session:
         return [(row.recipient_hash, row.payload) for row in session.scalars(select(ZaloOutboxMessage))]
@@ -124,7 +124,10 @@ def test_finding_2_a_web_post_cannot_pose_as_a_zalo_conversation(bridge, rasa, z
 @pytest.mark.parametrize("path", ["/api/chat/history", "/api/chat/events"])
 @pytest.mark.parametrize("sender", [f"zalo-{ZALO_USER}", "test-1", "WEB-1"])
 def test_finding_2_the_web_endpoints_address_only_web_conversations(
-    bridge, rasa, path: str, sender: str  # noqa: F811
+    bridge,
+    rasa,
+    path: str,
+    sender: str,  # noqa: F811
 ) -> None:
     with bridge() as client:
         response = client.get(path, params={"sender": sender})
@@ -134,7 +137,11 @@ def test_finding_2_the_web_endpoints_address_only_web_conversations(
 
 
 def test_finding_2_the_console_answers_through_the_stored_channel_and_refuses_a_mismatch(
-    bridge, rasa, zalo, accounts, caplog  # noqa: F811
+    bridge,
+    rasa,
+    zalo,
+    accounts,
+    caplog,  # noqa: F811
 ) -> None:
     caplog.set_level(logging.WARNING)
     forged_zalo = open_request(f"zalo-{ZALO_USER}", "web")  # an id that says Zalo, stored as a web chat
@@ -194,8 +201,8 @@ def test_finding_2_zalo_conversation_ids_have_the_prefix_the_bridge_checks() -> 
 
 
 def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa, zalo) -> None:  # noqa: F811
-    from servicedesk.dossiers.config import get_dossier_settings
     from core.privacy import client_key
+    from servicedesk.dossiers.config import get_dossier_settings
 
     with bridge() as client:
         assert client.post("/api/chat", json={"sender": WEB_SENDER, "message": "xin chào"}).status_code == 200
@@ -220,7 +227,10 @@ def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa
 
 
 def test_finding_9_the_bridge_calls_rasas_http_api_with_its_token(
-    bridge, env, rasa, accounts  # noqa: F811
+    bridge,
+    env,
+    rasa,
+    accounts,  # noqa: F811
 ) -> None:
     from core.settings import get_settings
 

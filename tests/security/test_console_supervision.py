@@ -64,9 +64,7 @@ def reads_of(request_id: int) -> list[AuditEntry]:
     with session_scope() as session:
         return list(
             session.scalars(
-                select(AuditEntry).where(
-                    AuditEntry.action == "handoff.read", AuditEntry.entity_id == str(request_id)
-                )
+                select(AuditEntry).where(AuditEntry.action == "handoff.read", AuditEntry.entity_id == str(request_id))
             )
         )
 
@@ -134,6 +132,7 @@ def test_finding_16_the_live_stream_does_not_carry_a_colleagues_conversation(sta
 
     add_colleague()
     request_id = a_taken_conversation(staff_client, login)
+
     def lines_seen_by(viewer: str) -> list[dict[str, Any]]:
         return [e.data["message"] for e in console_events(0, viewer) if e.data["request"]["id"] == request_id]
 

@@ -138,4 +138,3 @@ def test_finding_5_stored_unit_texts_become_codes_when_migrating(tmp_path: Path)
         codes = [row[0] for row in connection.execute(text("SELECT unit_code FROM conversation_turn ORDER BY id"))]
     engine.dispose()
     assert codes == ["26743", None, None, None]
-

@@ -49,9 +49,7 @@ def test_finding_13_unknown_columns_in_a_spreadsheet_too(session: Session, tmp_p
     "header",
     ["code,name,levels,name", "code,name,levels,ten_thu_tuc", "ma,code,name,levels"],
 )
-def test_finding_13_a_known_column_given_twice_is_still_refused(
-    session: Session, tmp_path: Path, header: str
-) -> None:
+def test_finding_13_a_known_column_given_twice_is_still_refused(session: Session, tmp_path: Path, header: str) -> None:
     path = _write(tmp_path / "lap.csv", header + "\n" + ",".join(["9.000203"] * len(header.split(","))) + "\n")
     with pytest.raises(ImportFileError, match="lặp lại"):
         import_file(session, path, actor="bientap", dry_run=True)
@@ -79,9 +77,7 @@ def test_finding_13_quoted_cells_keep_doubled_quotes_separators_and_line_breaks(
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
-def test_finding_13_the_separator_is_read_from_the_header(
-    session: Session, tmp_path: Path, delimiter: str
-) -> None:
+def test_finding_13_the_separator_is_read_from_the_header(session: Session, tmp_path: Path, delimiter: str) -> None:
     cells: list[Any] = ["9.000205", 'Cấp ""bản sao"", trích lục', "xa, tinh"]
     row = delimiter.join(f'"{c}"' for c in cells)
     path = _write(tmp_path / "tach.csv", delimiter.join(["code", "name", "levels"]) + "\n" + row + "\n")

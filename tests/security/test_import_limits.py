@@ -149,7 +149,12 @@ def test_finding_3_preview_page_and_cli_explain_the_refusal(staff_client: Any, t
     env = {**os.environ, "TTHC_DATA_DIR": str(tmp_path / "cli-data"), "COLUMNS": "200"}
     cli = subprocess.run(
         [sys.executable, "-m", "cli", "kb", "import", str(path), "--dry-run"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert cli.returncode == 2, cli.stdout + cli.stderr
     assert "hơn 5.000 thủ tục" in cli.stdout
@@ -220,7 +225,9 @@ def test_finding_3_logins_and_writes_keep_working_while_a_preview_parses(
     thread.start()
     with path.open("rb") as handle:
         preview = staff_client.post(
-            "/staff/import", data={"csrf_token": token}, files={"file": ("lon.csv", handle, "text/csv")},
+            "/staff/import",
+            data={"csrf_token": token},
+            files={"file": ("lon.csv", handle, "text/csv")},
             follow_redirects=False,
         )
     thread.join(60)

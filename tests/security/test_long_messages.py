@@ -150,8 +150,8 @@ def _post(client: Any, event: dict[str, Any]) -> Any:
 def _inbound_rows() -> list[Any]:
     from sqlalchemy import select
 
-    from servicedesk.zalo.models import ZaloInboundEvent
     from core.db import get_sessionmaker
+    from servicedesk.zalo.models import ZaloInboundEvent
 
     with get_sessionmaker()() as session:
         return list(session.scalars(select(ZaloInboundEvent).order_by(ZaloInboundEvent.id)))

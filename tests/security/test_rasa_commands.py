@@ -75,7 +75,10 @@ def test_finding_12_typed_commands_reach_rasa_as_plain_text_on_the_web(bridge, r
 
 @pytest.mark.parametrize("typed", ["/restart", '/ask_fee{"procedure_code":"1.001193"}'])
 def test_finding_12_typed_commands_reach_rasa_as_plain_text_on_zalo(
-    bridge, zalo, rasa, typed: str  # noqa: F811
+    bridge,
+    zalo,
+    rasa,
+    typed: str,  # noqa: F811
 ) -> None:
     with bridge() as client:
         sent = say_on_zalo(client, zalo, rasa, typed)

@@ -94,9 +94,7 @@ def test_finding_11_hsts_only_with_the_secure_cookie(app_with: Any) -> None:
     assert secure.headers["strict-transport-security"].startswith("max-age=31536000")
 
 
-def test_finding_11_a_start_without_a_secure_cookie_is_logged(
-    app_with: Any, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_finding_11_a_start_without_a_secure_cookie_is_logged(app_with: Any, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         app_with(TTHC_STAFF_COOKIE_SECURE="false")
     assert any("not Secure" in record.getMessage() for record in caplog.records)

@@ -30,8 +30,12 @@ def create_test_accounts(session) -> None:  # noqa: ANN001 - a SQLAlchemy sessio
     for role, username in STAFF_USERNAMES.items():
         if service.get_by_username(session, username) is None:
             service.create_account(
-                session, username=username, password=STAFF_PASSWORDS[role], display_name=DISPLAY_NAMES[role],
-                role=role, actor="tests",
+                session,
+                username=username,
+                password=STAFF_PASSWORDS[role],
+                display_name=DISPLAY_NAMES[role],
+                role=role,
+                actor="tests",
             )
 
 

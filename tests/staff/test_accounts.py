@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicedesk.accounts import service
-from servicedesk.accounts.models import StaffUser
 from core.audit.models import AuditEntry
 from core.db import session_scope
+from servicedesk.accounts import service
+from servicedesk.accounts.models import StaffUser
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 from tests.staff.conftest import login
 
@@ -54,7 +54,9 @@ def test_usernames_are_unique_whatever_the_case(session: Session) -> None:
 
 
 def test_the_last_active_admin_cannot_be_removed(session: Session) -> None:
-    admin = service.create_account(session, username="quantri", password="mot-mat-khau-dai", display_name="A", role="admin")
+    admin = service.create_account(
+        session, username="quantri", password="mot-mat-khau-dai", display_name="A", role="admin"
+    )
     with pytest.raises(service.AccountError, match="quản trị viên cuối cùng"):
         service.update_account(session, admin.id, actor="cli", active=False)
     with pytest.raises(service.AccountError, match="quản trị viên cuối cùng"):
@@ -87,8 +89,13 @@ def test_an_admin_creates_changes_and_locks_an_account(staff_client: Any) -> Non
     token = _csrf(staff_client)
     created = staff_client.post(
         "/staff/accounts",
-        data={"csrf_token": token, "username": "tongdai2", "display_name": "Cán bộ mới (thử nghiệm)",
-              "role": "agent", "password": "mat-khau-ban-dau-9"},
+        data={
+            "csrf_token": token,
+            "username": "tongdai2",
+            "display_name": "Cán bộ mới (thử nghiệm)",
+            "role": "agent",
+            "password": "mat-khau-ban-dau-9",
+        },
         follow_redirects=False,
     )
     assert created.status_code == 303 and created.headers["location"].endswith("done=created")
@@ -98,8 +105,13 @@ def test_an_admin_creates_changes_and_locks_an_account(staff_client: Any) -> Non
 
     refused = staff_client.post(
         "/staff/accounts",
-        data={"csrf_token": token, "username": "tongdai2", "display_name": "Trùng", "role": "agent",
-              "password": "mat-khau-ban-dau-9"},
+        data={
+            "csrf_token": token,
+            "username": "tongdai2",
+            "display_name": "Trùng",
+            "role": "agent",
+            "password": "mat-khau-ban-dau-9",
+        },
     )
     assert refused.status_code == 400 and "đã có người dùng" in refused.text
 
@@ -109,7 +121,9 @@ def test_an_admin_creates_changes_and_locks_an_account(staff_client: Any) -> Non
     assert not _user("tongdai2").active
 
     with session_scope() as session:
-        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(user.id)).order_by(AuditEntry.id)))
+        entries = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(user.id)).order_by(AuditEntry.id))
+        )
     assert [e.action for e in entries] == ["account.create", "account.update", "account.update"]
     assert entries[1].before["role"] == "agent" and entries[1].after["role"] == "editor"
     assert entries[2].actor == STAFF_USERNAMES["admin"] and entries[2].actor_role == "admin"

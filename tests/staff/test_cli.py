@@ -26,9 +26,10 @@ def test_create_admin_then_log_in(tmp_path: Path) -> None:
     assert "Đã tạo tài khoản quantri" in done.stdout
     assert "mat-khau-dau-tien-1" not in done.stdout + done.stderr
 
-    from servicedesk.accounts import service
-    from core.db import make_engine
     from sqlalchemy.orm import Session
+
+    from core.db import make_engine
+    from servicedesk.accounts import service
 
     engine = make_engine(f"sqlite:///{tmp_path / 'tthc.sqlite3'}")
     with Session(engine) as session:

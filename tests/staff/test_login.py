@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from servicedesk.accounts.models import StaffSession
 from core.db import session_scope
+from servicedesk.accounts.models import StaffSession
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 from tests.staff.conftest import login
 

@@ -60,8 +60,15 @@ def csrf(client: Any) -> str:
 def test_the_catalogue_finds_every_domain(routes: list[StaffRoute]) -> None:
     paths = {route.path for route in routes}
     for expected in (
-        "/staff/console", "/staff/api/suggestions", "/staff/procedures/{code}/edit", "/staff/import",
-        "/staff/centres", "/staff/learning", "/staff/analytics", "/staff/accounts", "/staff/audit",
+        "/staff/console",
+        "/staff/api/suggestions",
+        "/staff/procedures/{code}/edit",
+        "/staff/import",
+        "/staff/centres",
+        "/staff/learning",
+        "/staff/analytics",
+        "/staff/accounts",
+        "/staff/audit",
     ):
         assert expected in paths
     assert len(routes) >= 45

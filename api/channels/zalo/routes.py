@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.channels.zalo.service import get_channel
-from api.errors import error_responses
 from api.channels.zalo.signature import SIGNATURE_HEADER, WebhookRejected, verify_event
+from api.errors import error_responses
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +38,12 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 @router.post(
     "/webhooks/zalo",
     responses={
-        200: {"description": "Sự kiện đã nhận: `{\"status\": \"accepted\" | \"duplicate\" | \"ignored\"}`"},
+        200: {"description": 'Sự kiện đã nhận: `{"status": "accepted" | "duplicate" | "ignored"}`'},
         **error_responses(
-            400, 401, 413, 503,
+            400,
+            401,
+            413,
+            503,
             s400="Thân yêu cầu không phải một đối tượng JSON",
             s401=(
                 "Thiếu hoặc sai chữ ký X-ZEvent-Signature, sự kiện của ứng dụng khác "

@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import State
 
-from servicedesk.zalo import inbox
 from api.channels.zalo.client import ZaloApi, ZaloClient
 from api.channels.zalo.config import ZaloSettings
 from api.channels.zalo.messages import to_zalo_messages
@@ -27,6 +26,7 @@ from api.chat.schemas import BotMessage
 from api.chat.service import apology, ask_assistant, handle_citizen_message
 from core.privacy import sender_hash
 from core.settings import Settings
+from servicedesk.zalo import inbox
 
 logger = logging.getLogger(__name__)
 

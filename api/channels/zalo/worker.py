@@ -20,9 +20,9 @@ import time
 
 from fastapi import FastAPI
 
-from servicedesk.zalo import inbox, outbox
 from api.channels.zalo.client import ZaloError, ZaloRetryableError
 from api.channels.zalo.service import ZaloChannel, get_channel, log_tag
+from servicedesk.zalo import inbox, outbox
 
 logger = logging.getLogger(__name__)
 
