@@ -4,10 +4,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 ENVS = eval "$$(scripts/bootstrap.sh)" && export TTHC_RASA_VENV="$$RASA_VENV" APP_PY="$$APP_VENV/bin/python"
 
-.PHONY: help setup run test train
+.PHONY: help setup run check test train
 
 help:
 	@echo "make run    - install what is missing, train if needed, start Rasa + actions + API"
+	@echo "make check  - lint, format, layer contracts and types (also the first step of make test)"
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
 	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
@@ -19,7 +20,18 @@ setup:
 run:
 	@$(ENVS) && exec "$$APP_PY" -m cli run
 
-test:
+# The fast checks, before the test suites (about 10 s in all): lint, format, the layer contracts
+# of docs/architecture.md (pyproject.toml [tool.importlinter]) and types (mypy, configured in
+# pyproject.toml). All four run, so one pass shows every problem; any failure fails the target.
+CHECKS = "ruff check ." "ruff format --check ." "lint-imports" "mypy"
+check:
+	@$(ENVS) && failed="" \
+	  && for check in $(CHECKS); do \
+	       echo "[check] $$check"; "$$APP_VENV/bin/"$$check || failed="$$failed, $$check"; \
+	     done \
+	  && if [ -n "$$failed" ]; then echo "[check] failed: $${failed#, }" >&2; exit 1; fi
+
+test: check
 	@$(ENVS) && scripts/install_browser.sh && RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m pytest -p no:cacheprovider tests/rasa_runtime \
 	  && "$$APP_PY" -m pytest
 

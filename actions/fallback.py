@@ -1,4 +1,7 @@
-"""When the assistant did not understand: ask, with the likeliest choices; then offer a person."""
+"""When the assistant did not understand: ask, with the likeliest choices; then offer a person.
+
+The choices are the procedures ``knowledge.procedures.resolution`` finds worth offering (the same
+thresholds as the procedure answers), else the topics the NLU ranked likeliest."""
 
 from __future__ import annotations
 
@@ -10,20 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_button, latest_text
 from core.db import session_scope
-from knowledge.procedures.search import procedure_search
+from knowledge.procedures import answers
+from knowledge.procedures.resolution import MAX_CHOICES, resolve_procedure
+from servicedesk.handoff import answers as handoff_answers
 
-INTENT_CHOICES = {
-    "ask_documents": "Hỏi hồ sơ, giấy tờ",
-    "ask_fee": "Hỏi lệ phí",
-    "ask_processing_time": "Hỏi thời gian giải quyết",
-    "ask_submission_place": "Hỏi nơi nộp hồ sơ",
-    "ask_online_submission": "Nộp trực tuyến",
-    "check_dossier_status": "Tra cứu hồ sơ",
-    "find_office": "Tìm trung tâm hành chính công",
-    "ask_unit_change": "Tra xã, phường mới",
-    "give_feedback": "Gửi phản ánh",
-}
-MAX_BUTTONS = 3
+# Misunderstood this many times in a row: offer a person instead of guessing again.
+OFFER_PERSON_AFTER = 2
 
 
 class ActionDefaultFallback(Action):
@@ -32,38 +27,32 @@ class ActionDefaultFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         count = int(tracker.get_slot("fallback_count") or 0) + 1
-        if count >= 2:
+        if count >= OFFER_PERSON_AFTER:
             dispatcher.utter_message(
-                text="Xin lỗi, em vẫn chưa hiểu ý anh/chị. Anh/chị muốn được cán bộ hỗ trợ trực tiếp không ạ?",
+                text=handoff_answers.OFFER_PERSON,
                 buttons=[
-                    intent_button("Gặp cán bộ", "request_human"),
-                    intent_button("Thử hỏi lại", "greet"),
+                    intent_button(handoff_answers.TALK_TO_OFFICER, "request_human"),
+                    intent_button(handoff_answers.TRY_AGAIN, "greet"),
                 ],
             )
             return [UserUtteranceReverted(), SlotSet("fallback_count", 0)]
-        buttons = self._procedure_buttons(tracker) or self._intent_buttons(tracker)
-        dispatcher.utter_message(
-            text="Dạ, em chưa chắc đã hiểu đúng. Có phải anh/chị muốn hỏi một trong các nội dung sau không ạ?"
-            if buttons
-            else "Dạ, em chưa hiểu rõ ý anh/chị. Anh/chị nói rõ hơn tên thủ tục hoặc điều cần hỏi giúp em ạ.",
-            buttons=buttons,
-        )
+        buttons = self._procedure_buttons(tracker) or self._topic_buttons(tracker)
+        dispatcher.utter_message(text=answers.DID_YOU_MEAN if buttons else answers.SAY_IT_AGAIN, buttons=buttons)
         # Forget the misunderstood turn so it does not steer the next prediction.
         return [UserUtteranceReverted(), SlotSet("fallback_count", count)]
 
     @staticmethod
     def _procedure_buttons(tracker: Tracker) -> list[dict[str, str]]:
         with session_scope() as session:
-            hits = procedure_search.search(session, latest_text(tracker), limit=MAX_BUTTONS)
-        # A weak match is still worth offering here: the citizen chooses.
+            resolution = resolve_procedure(session, latest_text(tracker))
+        # Every match worth offering, even one that stands out: the citizen chooses.
         return [
-            intent_button(f"{h.name} ({h.code})", "ask_procedure", {"procedure_code": h.code})
-            for h in hits
-            if h.score >= 3
+            intent_button(answers.choice_title(h.name, h.code), "ask_procedure", {"procedure_code": h.code})
+            for h in resolution.offers
         ]
 
     @staticmethod
-    def _intent_buttons(tracker: Tracker) -> list[dict[str, str]]:
+    def _topic_buttons(tracker: Tracker) -> list[dict[str, str]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        names = [r.get("name") for r in ranking if r.get("name") in INTENT_CHOICES][:MAX_BUTTONS]
-        return [intent_button(INTENT_CHOICES[n], n) for n in names]
+        names = [r.get("name") for r in ranking if r.get("name") in answers.TOPIC_CHOICES][:MAX_CHOICES]
+        return [intent_button(answers.TOPIC_CHOICES[n], n) for n in names]

@@ -9,11 +9,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, entity_values, latest_text
+from actions.common import channel_of, entity_values, intent_button, latest_text
 from bot.vntext import normalize_folded
 from core.db import session_scope
 from knowledge.units import service as units
+from servicedesk.feedback import answers as feedback_answers
 from servicedesk.feedback.service import FeedbackError, record_feedback
+from servicedesk.ratings import answers as rating_answers
 from servicedesk.ratings.service import parse_score, record_rating
 
 _NO_CONTACT = {"bo qua", "khong", "khong can", "thoi", "khong de lai", "skip"}
@@ -29,7 +31,7 @@ class ValidateFeedbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
         if len(text) < 10:
-            dispatcher.utter_message(text="Nội dung hơi ngắn, anh/chị mô tả rõ hơn sự việc giúp em ạ.")
+            dispatcher.utter_message(text=feedback_answers.CONTENT_TOO_SHORT)
             return {"feedback_content": None}
         return {"feedback_content": text}
 
@@ -63,19 +65,11 @@ class ActionSubmitFeedback(Action):
                     channel=channel_of(tracker.sender_id),
                 )
             except FeedbackError:
-                dispatcher.utter_message(
-                    text="Em chưa ghi nhận được phản ánh vì nội dung chưa đủ rõ. Anh/chị gửi lại giúp em ạ."
-                )
+                dispatcher.utter_message(text=feedback_answers.NOT_RECORDED)
                 return [SlotSet("feedback_content", None), SlotSet("feedback_contact", None)]
             reference = feedback.reference
-        follow_up = (
-            "Cán bộ sẽ liên hệ lại theo thông tin anh/chị để lại."
-            if contact not in (None, NO_CONTACT)
-            else "Anh/chị có thể dùng mã này khi hỏi lại về phản ánh."
-        )
         dispatcher.utter_message(
-            text=f"Em đã ghi nhận phản ánh, kiến nghị của anh/chị. Mã tiếp nhận: {reference}. {follow_up} "
-            "Phản ánh được chuyển đến bộ phận có thẩm quyền xem xét, trả lời theo quy định ạ."
+            text=feedback_answers.recorded(reference, with_contact=contact not in (None, NO_CONTACT))
         )
         return [SlotSet("feedback_content", None), SlotSet("feedback_contact", None)]
 
@@ -92,10 +86,7 @@ class ActionRecordRating(Action):
                 break
         score = score or parse_score(latest_text(tracker))
         if score is None:
-            dispatcher.utter_message(
-                text="Anh/chị chấm giúp em từ 1 đến 5 sao nhé (5 là rất hài lòng):",
-                buttons=rating_buttons(),
-            )
+            dispatcher.utter_message(text=rating_answers.ASK_SCORE, buttons=rating_buttons())
             return []
         with session_scope() as session:
             record_rating(
@@ -105,13 +96,11 @@ class ActionRecordRating(Action):
                 procedure_code=tracker.get_slot("procedure_code"),
                 channel=channel_of(tracker.sender_id),
             )
-        reply = "Em cảm ơn anh/chị đã đánh giá ạ!"
-        if score <= 2:
-            reply += " Em rất tiếc chưa hỗ trợ tốt. Anh/chị có thể nhắn “phản ánh” để góp ý, hoặc “gặp cán bộ” để được hỗ trợ trực tiếp."
-        dispatcher.utter_message(text=reply)
+        dispatcher.utter_message(text=rating_answers.thanks(score))
         return [SlotSet("rating_offered", True)]
 
 
 def rating_buttons() -> list[dict[str, str]]:
-    labels = {1: "1 ⭐ Rất không hài lòng", 2: "2 ⭐", 3: "3 ⭐", 4: "4 ⭐", 5: "5 ⭐ Rất hài lòng"}
-    return [{"title": labels[n], "payload": f'/rate_service{{"rating": "{n}"}}'} for n in range(1, 6)]
+    return [
+        intent_button(title, "rate_service", {"rating": str(n)}) for n, title in rating_answers.SCORE_TITLES.items()
+    ]

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import channel_of
 from core.db import session_scope
 from core.settings import get_settings
-from servicedesk.handoff.service import OFFICE_HOURS_TEXT, request_handoff
+from servicedesk.handoff import answers
+from servicedesk.handoff.service import request_handoff
 
 
 class ActionRequestHandoff(Action):
@@ -25,17 +26,5 @@ class ActionRequestHandoff(Action):
                 channel=channel_of(tracker.sender_id),
                 procedure_code=tracker.get_slot("procedure_code"),
             )
-        hotline = get_settings().hotline
-        if outcome.in_office_hours:
-            text = (
-                f"Em đã chuyển yêu cầu của anh/chị đến cán bộ hỗ trợ (vị trí trong hàng chờ: {outcome.position}). "
-                "Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này; anh/chị vui lòng giữ cửa sổ chat. "
-                f"Nếu cần gấp, anh/chị gọi tổng đài {hotline} ạ."
-            )
-        else:
-            text = (
-                f"Hiện ngoài giờ làm việc ({OFFICE_HOURS_TEXT}). Em đã ghi nhận yêu cầu; cán bộ sẽ liên hệ lại "
-                f"trong giờ hành chính. Anh/chị cũng có thể gọi tổng đài {hotline} trong giờ làm việc ạ."
-            )
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=answers.request_received(outcome, get_settings().hotline))
         return []

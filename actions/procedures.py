@@ -1,4 +1,7 @@
-"""Answers about a procedure: overview card, documents, fee, time, steps, place, online."""
+"""Answers about a procedure: overview card, documents, fee, time, steps, place, online.
+
+Which procedure a message means is decided by ``knowledge.procedures.resolution``; the words are
+``knowledge.procedures.answers``'. This module reads the tracker and sends the messages."""
 
 from __future__ import annotations
 
@@ -12,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from actions.common import entity_values, intent_button, latest_intent, text_without
 from actions.feedback import rating_buttons
-from actions.places import ActionFindOffice, centre_text, current_of, resolve_mentioned_unit
+from actions.places import ActionFindOffice, centre_text, resolve_mentioned_unit
 from core.db import session_scope
+from knowledge.centres.answers import ASK_COMMUNE_FOR_CENTRE
 from knowledge.procedures import answers
-from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure
-from knowledge.procedures.search import SearchHit, procedure_search
+from knowledge.procedures.resolution import Resolution, resolve_procedure
 from knowledge.units import service as units
+from servicedesk.dossiers import service as dossiers
+from servicedesk.ratings.answers import ASK_RATING
 
 ASPECT_ANSWERS: dict[str, Callable[[Procedure], str]] = {
     "ask_procedure": answers.card_answer,
@@ -28,53 +33,39 @@ ASPECT_ANSWERS: dict[str, Callable[[Procedure], str]] = {
     "ask_steps": answers.steps_answer,
     "ask_online_submission": answers.online_answer,
 }
-# A runner-up this close to the best match makes the question ambiguous: offer choices.
-AMBIGUITY_RATIO = 0.8
-MAX_CHOICES = 3
-# Below this search score the words only brush against a procedure (a phrase match scores more).
-CONFIDENT_SCORE = 6.0
+# Mentions that name no procedure, blanked out before the search.
+NOT_PROCEDURE_ENTITIES = {"unit", "dossier_code", "phone"}
 
 
-def find_procedure(session: Session, tracker: Tracker) -> tuple[Procedure | None, list[SearchHit]]:
+def find_procedure(session: Session, tracker: Tracker) -> Resolution:
     """The procedure asked about: a pressed button's code, else the words of the message,
-    else the one the conversation was already about. Returns choices when it is ambiguous."""
-    for code in entity_values(tracker, "procedure_code"):
-        found = procedures.get_by_code(session, code)
-        if found is not None:
-            return found, []
+    else the one the conversation was already about."""
     # The whole message, not just the recognised mention ("khai sinh lưu động" must not collapse
     # to "khai sinh"), but without places, codes and phones, which name no procedure.
-    query = text_without(tracker, {"unit", "dossier_code", "phone"})
-    hits = procedure_search.search(session, query, limit=MAX_CHOICES) if query.strip() else []
-    if hits and hits[0].score >= CONFIDENT_SCORE:
-        close = [h for h in hits if h.score >= hits[0].score * AMBIGUITY_RATIO]
-        if len(close) > 1:
-            return None, close
-        return procedures.get_by_code(session, hits[0].code), []
-    # A follow-up such as "còn lệ phí thì sao?" names no procedure: keep the current one.
-    current = tracker.get_slot("procedure_code")
-    if current:
-        found = procedures.get_by_code(session, current)
-        if found is not None:
-            return found, []
-    return None, hits
+    return resolve_procedure(
+        session,
+        text_without(tracker, NOT_PROCEDURE_ENTITIES),
+        codes=entity_values(tracker, "procedure_code"),
+        current_code=tracker.get_slot("procedure_code"),
+    )
 
 
 def answer_procedure(
     session: Session, dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str
 ) -> list[dict[str, Any]]:
-    procedure, choices = find_procedure(session, tracker)
-    if procedure is None and choices:
+    resolution = find_procedure(session, tracker)
+    procedure = resolution.procedure
+    if procedure is None and resolution.choices:
         dispatcher.utter_message(
-            text="Anh/chị muốn hỏi thủ tục nào dưới đây ạ?",
-            buttons=[intent_button(f"{h.name} ({h.code})", aspect, {"procedure_code": h.code}) for h in choices],
+            text=answers.CHOOSE_PROCEDURE,
+            buttons=[
+                intent_button(answers.choice_title(h.name, h.code), aspect, {"procedure_code": h.code})
+                for h in resolution.choices
+            ],
         )
         return []
     if procedure is None:
-        dispatcher.utter_message(
-            text="Dạ, em chưa xác định được anh/chị hỏi thủ tục nào. Anh/chị nhắn giúp em tên thủ tục, "
-            "ví dụ: “đăng ký khai sinh”, “đăng ký tạm trú”, “chứng thực bản sao” ạ."
-        )
+        dispatcher.utter_message(text=answers.NAME_THE_PROCEDURE)
         return []
     events: list[dict[str, Any]] = [SlotSet("procedure_code", procedure.code), SlotSet("fallback_count", 0)]
     if aspect == "ask_submission_place":
@@ -84,9 +75,7 @@ def answer_procedure(
         text = ASPECT_ANSWERS[aspect](procedure)
     dispatcher.utter_message(text=text, custom=answers.card_payload(procedure))
     if not tracker.get_slot("rating_offered"):
-        dispatcher.utter_message(
-            text="Câu trả lời có hữu ích không ạ? Anh/chị chấm giúp em từ 1 đến 5 sao:", buttons=rating_buttons()
-        )
+        dispatcher.utter_message(text=ASK_RATING, buttons=rating_buttons())
         events.append(SlotSet("rating_offered", True))
     return events
 
@@ -99,9 +88,9 @@ def _place_answer(session: Session, tracker: Tracker, procedure: Procedure) -> t
         else []
     )
     target: tuple[str, str] | None = None
-    if matches:
-        code, name, _ = current_of(matches[0])[0]
-        target = (code, name)
+    current = matches[0].current_units() if matches else []
+    if current:
+        target = (current[0].code, current[0].name)
     elif tracker.get_slot("unit_code"):
         unit = units.get_current(session, tracker.get_slot("unit_code"))
         if unit is not None:
@@ -112,7 +101,7 @@ def _place_answer(session: Session, tracker: Tracker, procedure: Procedure) -> t
         centre_line = centre_text(session, *target)
         events.append(SlotSet("unit_code", target[0]))
     elif "xa" in (procedure.levels or []):
-        centre_line = "Anh/chị cho em biết xã/phường nơi cư trú để em chỉ địa chỉ Trung tâm Phục vụ hành chính công ạ."
+        centre_line = ASK_COMMUNE_FOR_CENTRE
     return answers.submission_place_answer(procedure, centre_line), events
 
 
@@ -136,10 +125,10 @@ class ActionHandleInform(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         if entity_values(tracker, "dossier_code"):
             dispatcher.utter_message(
-                text="Anh/chị muốn tra cứu hồ sơ này phải không ạ?",
+                text=dossiers.CONFIRM_LOOKUP,
                 buttons=[
                     intent_button(
-                        "Tra cứu hồ sơ",
+                        dossiers.LOOKUP_BUTTON,
                         "check_dossier_status",
                         {"dossier_code": entity_values(tracker, "dossier_code")[0]},
                     )

@@ -5,6 +5,10 @@ sentence>"}``, plus ``detail`` (one entry per problem) for invalid input (422). 
 its own ``HTTPValidationError`` for every 422 and Starlette answers ``{"detail": "Not Found"}``;
 both are replaced here in one place, so the published schema is what clients really receive.
 Routes list their other error statuses with ``error_responses(...)``.
+
+The services' refusals (``core.errors``) are mapped to statuses here, once: not found 404,
+conflict 409, forbidden 403, invalid 422 (with ``detail`` when the refusal names its field),
+rejected 400. Routes let them through instead of catching them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import ConflictError, DomainError, ForbiddenError, InvalidError, NotFoundError, RejectedError
 
 _MESSAGES = {
     "missing": "thiếu trường bắt buộc",
@@ -57,6 +63,16 @@ _FALLBACK_MESSAGE = "Không xử lý được yêu cầu này."
 # FastAPI's 400 for a body it cannot read at all (e.g. not UTF-8). A JSON syntax error is already a
 # 422 ``json_invalid``; this is the same client mistake, so it gets the same answer.
 _UNREADABLE_BODY = "There was an error parsing the body"
+
+# Checked in this order: a refusal of two kinds (e.g. a decision already made is both rejected and
+# a conflict) gets the more specific status.
+DOMAIN_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (ForbiddenError, 403),
+    (InvalidError, 422),
+    (RejectedError, 400),
+)
 
 # Default descriptions of the statuses routes document (OpenAPI requires one per response).
 _DESCRIPTIONS = {
@@ -119,7 +135,24 @@ def _http_error_message(request: Request, exc: StarletteHTTPException) -> str:
     return template.format(method=request.method)
 
 
+def domain_status(error: DomainError) -> int:
+    return next((status for kind, status in DOMAIN_STATUSES if isinstance(error, kind)), 400)
+
+
+def domain_error_response(error: DomainError) -> JSONResponse:
+    """The answer to a service's refusal: its status and ``{"error": message}``."""
+    status = domain_status(error)
+    if isinstance(error, InvalidError) and error.field:
+        problem = {"loc": (error.field,), "type": "value_error", "ctx": {"error": error.message}}
+        return JSONResponse(status_code=status, content=_validation_body([problem]))
+    return JSONResponse(status_code=status, content={"error": error.message})
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        return domain_error_response(error)
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content=_validation_body(exc.errors()))

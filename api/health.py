@@ -6,11 +6,13 @@ import asyncio
 from typing import Literal
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from api.deps import ContextDep
+from api.rasa.gateway import RasaGateway, RasaUnavailable
 from core.db import get_engine
 
 router = APIRouter(prefix="/api", tags=["health"])
@@ -23,13 +25,18 @@ class HealthReport(BaseModel):
     down: list[str] = Field(description="Thành phần đang ngừng (rỗng khi mọi thứ chạy)")
 
 
-def _rasa_params(token: str | None) -> dict[str, str] | None:
-    return {"token": token} if token else None
-
-
-async def _http_ok(client: httpx.AsyncClient, url: str, params: dict[str, str] | None = None) -> bool:
+async def _rasa_ok(rasa: RasaGateway) -> bool:
+    # /status answers once a model is loaded, with the API token (api.rasa.gateway).
     try:
-        response = await client.get(url, params=params, timeout=CHECK_TIMEOUT)
+        await rasa.status(timeout=CHECK_TIMEOUT)
+    except RasaUnavailable:
+        return False
+    return True
+
+
+async def _http_ok(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        response = await client.get(url, timeout=CHECK_TIMEOUT)
         return response.status_code == 200
     except httpx.HTTPError:
         return False
@@ -49,12 +56,10 @@ def _database_ok() -> bool:
     response_model=HealthReport,
     responses={503: {"model": HealthReport, "description": "Có thành phần đang ngừng (xem `down`)"}},
 )
-async def health(request: Request) -> JSONResponse:
-    settings, client = request.app.state.settings, request.app.state.http
+async def health(context: ContextDep) -> JSONResponse:
+    settings, client = context.settings, context.http
     rasa, actions, database = await asyncio.gather(
-        # /status is behind Rasa's API token (a 401 would read as "down"); / answers without a
-        # model, so it would call a half-started Rasa healthy.
-        _http_ok(client, f"{settings.rasa_url}/status", _rasa_params(settings.rasa_token)),
+        _rasa_ok(RasaGateway.from_settings(settings, client)),
         _http_ok(client, f"{settings.action_server_url}/health"),
         asyncio.to_thread(_database_ok),
     )

@@ -19,6 +19,7 @@ from api.channels.zalo.routes import router as zalo_router
 from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
 from api.chat.routes import router as chat_router
 from api.console.routes import router as console_router
+from api.deps import AppContext
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.learning import runtime as learning_runtime
@@ -26,13 +27,12 @@ from api.learning.routes import router as learning_router
 from api.procedures.routes import router as procedures_router
 from api.security import install_security
 from api.staff.routes import router as staff_router
-from api.staff.security import install_staff_handlers
+from api.staff.templating import install_staff_handlers
 from api.suggestions.routes import router as suggestions_router
 from api.units.routes import router as units_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
 from core.settings import get_settings
-from servicedesk.accounts.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STAFF_STATIC_DIR = Path(__file__).resolve().parent / "staff" / "static"
@@ -43,16 +43,17 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
         async with httpx.AsyncClient() as client:
-            app.state.http = client
-            await start_outbox_worker(app)
-            learning_runtime.on_startup()
+            retrain = learning_runtime.build_retrain_service()
+            context = AppContext.create(settings, client, retrain=retrain)
+            app.state.context = context  # the only thing on app.state; routes take ContextDep
+            await start_outbox_worker(context.zalo)
+            learning_runtime.on_startup(retrain)
             try:
                 yield
             finally:
-                learning_runtime.on_shutdown()
-                await stop_outbox_worker(app)
+                learning_runtime.on_shutdown(retrain)
+                await stop_outbox_worker(context.zalo)
 
     app = FastAPI(
         title="Trợ lý thủ tục hành chính",
@@ -60,10 +61,9 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
     install_staff_handlers(app)
-    install_cors(app)
+    install_cors(app, settings.cors_origin_list)
     install_security(app, settings)  # last: its proxy middleware must run first
     app.include_router(chat_router)
     app.include_router(widget_router)

@@ -25,6 +25,7 @@ import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.vntext import has_diacritics
+from core.audit.actor import Actor
 from knowledge.procedures.search import ProcedureIndex, SearchHit, procedure_search
 from knowledge.procedures.service import list_published
 
@@ -126,7 +127,7 @@ def build_store(session: Session, catalogue: Path | None) -> str:
     done = f"seeded {len(seeded.added)} procedures in {time.perf_counter() - started:.1f} s"
     if catalogue is not None and catalogue.exists():
         started = time.perf_counter()
-        report = import_file(session, catalogue, actor="benchmark")
+        report = import_file(session, catalogue, actor=Actor("benchmark"))
         done += f"; imported {catalogue.name} in {time.perf_counter() - started:.1f} s ({report.summary()})"
     else:
         done += "; no catalogue imported (seed only)"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from cli import train
 from cli.stack import private_stack
+from servicedesk.learning import training
 
 QUESTIONS = [
     "đăng ký khai sinh cần giấy tờ gì",
@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
-    model = train.ensure_model(log=lambda *_: None)
+    model = training.ensure_model(log=lambda *_: None)
     print(f"model: {model.name} (ready in {time.monotonic() - started:.1f} s)")
 
     with tempfile.TemporaryDirectory(prefix="tthc-bench-") as tmp:

@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 
 from benchmarks.stack import QUESTIONS, _percentiles, _tree_rss_mb
-from cli import train
-from cli.paths import cache_dir, rasa_env, rasa_venv
 from cli.stack import free_port, private_stack
+from core.paths import cache_dir, rasa_env, rasa_venv
+from servicedesk.learning import training
 
 # What the `rasa init` bot was trained to understand (greet, mood, affirm/deny, goodbye, bot challenge).
 STOCK_MESSAGES = ["hello", "I am sad", "yes", "bye", "are you a bot?", "great", "no", "good morning"]
@@ -195,7 +195,7 @@ def main() -> None:
     )
 
     started = time.monotonic()
-    model = train.ensure_model(log=lambda *_: None)
+    model = training.ensure_model(log=lambda *_: None)
     print(f"assistant model: {model.name} (ready in {time.monotonic() - started:.1f} s)")
     stock_project, stock_model = ensure_stock_project(version)
 

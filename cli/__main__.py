@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 
 import typer
 from rich.console import Console
+from sqlalchemy import func, select
 
-from cli import train as training
+from cli.gazetteers import export as export_gazetteers
 from cli.importer import import_command
-from cli.paths import data_dir
 from cli.setup_db import prepare_database
 from cli.stack import Stack, StackConfig
 from cli.staff import app as staff_app
-from servicedesk.learning.settings import learned_nlu_path
+from cli.train import exit_on_rasa_error, model_for_run, train_command
+from core.db import session_scope
+from core.paths import data_dir
+from core.settings import get_settings
+from database import migrate
+from servicedesk.accounts.models import StaffUser
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính — công cụ dòng lệnh.", no_args_is_help=True)
 kb = typer.Typer(help="Kho tri thức: cơ sở dữ liệu, dữ liệu gốc, nhập dữ liệu.", no_args_is_help=True)
@@ -26,16 +30,7 @@ app.add_typer(staff_app, name="staff")
 console = Console()
 
 
-def _port(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
 def _hint_first_admin() -> None:
-    from sqlalchemy import func, select
-
-    from core.db import session_scope
-    from servicedesk.accounts.models import StaffUser
-
     with session_scope() as session:
         if not session.scalar(select(func.count()).select_from(StaffUser)):
             console.print(
@@ -50,16 +45,14 @@ def run() -> None:
     started = time.monotonic()
     prepare_database(console.print)
     _hint_first_admin()
-    # A model activated from the console's retrain wins while the other training inputs are unchanged.
-    model = training.active_model(data_dir(), learned_nlu_path(), log=console.print) or training.ensure_model(
-        log=console.print
-    )
+    model = model_for_run()
+    settings = get_settings()
     config = StackConfig(
         model=model,
         data_dir=data_dir(),
-        api_port=_port("TTHC_API_PORT", 8000),
-        rasa_port=_port("TTHC_RASA_PORT", 5005),
-        action_port=_port("TTHC_ACTION_PORT", 5055),
+        api_port=settings.api_port,
+        rasa_port=settings.rasa_port,
+        action_port=settings.action_port,
     )
     stack = Stack(config)
     stopping = False
@@ -73,7 +66,8 @@ def run() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
-        stack.start()
+        with exit_on_rasa_error():  # the Rasa environment may be missing
+            stack.start()
         stack.wait_healthy()
         console.print(
             f"\n[bold green]Sẵn sàng[/] sau {time.monotonic() - started:.0f} s — trang chat: "
@@ -93,18 +87,12 @@ def run() -> None:
         console.print("Đã dừng.")
 
 
-@app.command("train")
-def train_command(force: bool = typer.Option(False, help="Train even if a model for these inputs exists.")) -> None:
-    """Train the Rasa model if the training data, domain, config or components changed."""
-    path = training.ensure_model(force=force, log=console.print)
-    console.print(str(path))
+app.command("train")(train_command)
 
 
 @kb.callback()
 def _kb() -> None:
     """Every knowledge-store command works on a migrated database."""
-    from database import migrate
-
     migrate.upgrade()
 
 
@@ -120,12 +108,9 @@ def kb_init() -> None:
 @nlu.command("gazetteers")
 def nlu_gazetteers() -> None:
     """Export procedure and unit phrases to bot/gazetteers/ for the NLU entity extractor."""
-    from cli.gazetteers import export
-    from core.db import session_scope
-
     prepare_database(console.print)
     with session_scope() as session:
-        counts = export(session)
+        counts = export_gazetteers(session)
     console.print(counts)
 
 

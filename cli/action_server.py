@@ -16,6 +16,7 @@ import argparse
 import hmac
 import logging
 from functools import partial
+from typing import Any
 
 from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app_for_serve
@@ -45,13 +46,13 @@ def _configured_token() -> str:
     return token
 
 
-def build_app(actions_module: str) -> Sanic:
+def build_app(actions_module: str) -> Sanic[Any, Any]:
     """rasa_sdk's app for ``actions_module`` behind the token check (called in each Sanic worker)."""
     token = _configured_token()
     executor = ActionExecutor()
     executor.register_package(actions_module)
     # No CORS: no browser has any business calling the action server.
-    app = create_app_for_serve(executor, cors_origins=None)
+    app: Sanic[Any, Any] = create_app_for_serve(executor, cors_origins=None)
 
     @app.on_request
     async def require_token(request: Request) -> HTTPResponse | None:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core import db
+from core.audit.actor import Actor
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import STATUS_LABELS, ImportReport, field_label, import_file
 
@@ -42,8 +44,6 @@ def import_command(
     report_json: Path | None = typer.Option(None, "--report-json", help="Ghi báo cáo đầy đủ ra tệp JSON."),
 ) -> None:
     """Nhập một tệp thủ tục; cả tệp là một giao dịch."""
-    from core.db import get_sessionmaker  # the database is only opened when the command runs
-
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -52,19 +52,19 @@ def import_command(
         console=console,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total or None)
             bar.update(tasks[stage], completed=done, total=total or None)
 
-        session = get_sessionmaker()()
+        session = db.get_sessionmaker()()
         try:
             report = import_file(
                 session,
                 file,
-                actor=actor,
+                actor=Actor(actor),  # a name given on the command line: no role
                 dry_run=dry_run,
                 allow_partial=allow_partial,
                 overwrite_curated=overwrite_curated,

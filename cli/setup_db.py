@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.db import session_scope
 from database import migrate
 from knowledge.centres.service import seed_demo_centres
@@ -10,7 +12,7 @@ from knowledge.units.loader import load_units
 from servicedesk.dossiers.seed import seed_demo_dossiers
 
 
-def prepare_database(log=print) -> None:  # noqa: ANN001
+def prepare_database(log: Callable[[str], object] = print) -> None:
     migrate.upgrade()
     with session_scope() as session:
         units = load_units(session)

@@ -5,6 +5,7 @@ Used by ``make run`` (logs shown with a prefix) and by the end-to-end tests (log
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -19,7 +20,8 @@ from typing import IO
 
 import httpx
 
-from cli.paths import ROOT, rasa_env, rasa_venv
+from api.rasa.gateway import RasaGateway, RasaUnavailable
+from core.paths import ROOT, rasa_env, rasa_venv
 from core.settings import get_settings
 
 COLOURS = {"rasa": "35", "actions": "33", "api": "36"}
@@ -206,30 +208,47 @@ class Stack:
                     sys.stdout.flush()
 
     def health_urls(self) -> dict[str, str]:
+        """Health endpoints of the action server and the API (Rasa is asked through its gateway)."""
         cfg = self.config
-        return {
-            "rasa": f"{cfg.rasa_url}/status?token={cfg.rasa_token}",
-            "actions": f"{cfg.action_url}/health",
-            "api": f"{cfg.api_url}/api/health",
-        }
+        return {"actions": f"{cfg.action_url}/health", "api": f"{cfg.api_url}/api/health"}
+
+    def rasa_ready(self) -> bool:
+        """Whether the Rasa started here has loaded its model, asked like the product asks it:
+        through api/rasa/gateway.py, the one module that calls Rasa's HTTP API."""
+
+        async def status() -> bool:
+            async with httpx.AsyncClient() as client:
+                gateway = RasaGateway(client, url=self.config.rasa_url, token=self.config.rasa_token)
+                try:
+                    await gateway.status(timeout=2.0)
+                except RasaUnavailable:
+                    return False
+                return True
+
+        return asyncio.run(status())
 
     def wait_healthy(self, timeout: float = 300.0) -> float:
         """Seconds until every started process answers its health check."""
         started = time.monotonic()
-        pending = {n: u for n, u in self.health_urls().items() if n in self.processes}
+        urls = self.health_urls()
+        pending = [name for name in ("rasa", *urls) if name in self.processes]
         with httpx.Client(timeout=2.0) as client:
             while pending:
-                for name, url in list(pending.items()):
+                for name in list(pending):
                     process = self.processes[name].popen
                     if process.poll() is not None:
                         raise RuntimeError(
                             f"{name} exited with code {process.returncode}; see {self.processes[name].log_path}"
                         )
-                    try:
-                        if client.get(url).status_code == 200:
-                            del pending[name]
-                    except httpx.HTTPError:
-                        pass
+                    if name == "rasa":
+                        ready = self.rasa_ready()
+                    else:
+                        try:
+                            ready = client.get(urls[name]).status_code == 200
+                        except httpx.HTTPError:
+                            ready = False
+                    if ready:
+                        pending.remove(name)
                 if pending:
                     if time.monotonic() - started > timeout:
                         raise TimeoutError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
@@ -263,7 +282,8 @@ def free_port() -> int:
     """A port nothing listens on now (the OS picks it), for stacks started by tests and benchmarks."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def private_stack(data_dir: Path, model: Path, *, echo: bool = False) -> Stack:

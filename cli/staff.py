@@ -3,10 +3,14 @@ anyone can log in to create the others)."""
 
 from __future__ import annotations
 
-import os
-
 import typer
 from rich.console import Console
+
+from core.audit.actor import CLI
+from core.db import session_scope
+from core.settings import get_settings
+from database import migrate
+from servicedesk.accounts import service
 
 app = typer.Typer(help="Tài khoản cán bộ.", no_args_is_help=True)
 console = Console()
@@ -15,24 +19,24 @@ PASSWORD_ENV = "TTHC_ADMIN_PASSWORD"
 
 @app.callback()
 def _staff() -> None:
-    from database import migrate
-
     migrate.upgrade()
 
 
-def _create(username: str, display_name: str, role: str, password: str | None) -> None:
-    from core.db import session_scope
-    from servicedesk.accounts import service
+def _password_from_settings() -> str:
+    value = get_settings().admin_password  # TTHC_ADMIN_PASSWORD
+    return value.get_secret_value() if value is not None else ""
 
+
+def _create(username: str, display_name: str, role: str, password: str | None) -> None:
     secret = (
         password
-        or os.environ.get(PASSWORD_ENV)
+        or _password_from_settings()
         or typer.prompt("Mật khẩu (ít nhất 10 ký tự)", hide_input=True, confirmation_prompt=True)
     )
     try:
         with session_scope() as session:
             user = service.create_account(
-                session, username=username, password=secret, display_name=display_name, role=role, actor="cli"
+                session, username=username, password=secret, display_name=display_name, role=role, actor=CLI
             )
             name = user.username
     except service.AccountError as error:

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from core.settings import get_settings
@@ -31,7 +32,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:  # DB-API objects, untyped
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # the API and the action server share the file
@@ -44,6 +45,23 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (the compare-and-swap checks read it).
+
+    ``Session.execute`` is typed as returning ``Result``; for these statements it returns a
+    ``CursorResult``, the only kind that knows ``rowcount``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"rows_changed needs the result of an UPDATE or DELETE, not {type(result).__name__}")
+    return result.rowcount
+
+
+def database_key(session: Session) -> str:
+    """The database a session works on (its URL), to key per-process caches by database."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return str(engine.url)
 
 
 @lru_cache

@@ -7,6 +7,11 @@ import hmac
 
 
 def sender_hash(sender_id: str) -> str:
+    """A plain (unkeyed) pseudonym of a conversation id: the same everywhere it is stored or logged
+    (conversation turns, feedback, ratings, Zalo events), so rows of one conversation join without
+    keeping the id itself. Not secret: it hides the id from a casual reader, not from someone who
+    can guess it. The dossier limits use ``servicedesk.dossiers.hashing.keyed_sender_hash``
+    (keyed with the pepper) instead."""
     return hashlib.sha256(f"tthc-sender:{sender_id}".encode()).hexdigest()[:32]
 
 

@@ -1,10 +1,14 @@
-"""``python -m evaluation {cv,heldout,atis}`` (Rasa environment; `make nlu-eval` runs cv + heldout).
+"""``python -m evaluation {cv,heldout,atis,spacy-matcher}`` (Rasa environment; `make nlu-eval` runs cv + heldout).
 
 cv       k-fold cross-validation on data/nlu: per-intent P/R/F1, macro F1, confusion matrix, and the
          same for the subset written without diacritics.
 heldout  train on data/nlu, test on tests/nlu/heldout.yml (never trained on).
 atis     train on an ATIS-layout dataset's train split, report intent accuracy, span slot F1
          (conlleval rules) and sentence accuracy on its test split.
+spacy-matcher
+         the gazetteers as a spaCy PhraseMatcher against the dict matcher of bot/gazetteer.py:
+         identical entities on data/nlu and the held-out set, build time, memory, latency
+         (evaluation/spacy_matcher.py; the decision is in docs/nlu.md).
 Reports are written as JSON and CSV under --out (default reports/nlu/).
 """
 
@@ -29,7 +33,7 @@ from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
 from bot.vntext import has_diacritics  # noqa: E402
-from evaluation import metrics  # noqa: E402
+from evaluation import metrics, spacy_matcher  # noqa: E402
 from evaluation.atis import read_dataset, tags_from_entities  # noqa: E402
 from evaluation.rasa_nlu import LEARNED_EXTRACTORS, ROOT, quiet, temporary_workdir, train  # noqa: E402
 
@@ -196,12 +200,16 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("heldout")
     at = sub.add_parser("atis")
     at.add_argument("dataset", type=Path, help="folder with train/ and test/ (dev/ optional)")
+    sm = sub.add_parser("spacy-matcher")
+    sm.add_argument("--rounds", type=int, default=5, help="timed passes over all messages")
     args = parser.parse_args(argv)
     quiet()
     if args.command == "cv":
         cross_validate(args.folds, args.out, args.seed, args.config)
     elif args.command == "heldout":
         heldout(args.out, args.config)
+    elif args.command == "spacy-matcher":
+        spacy_matcher.measure(args.out, args.rounds)
     else:
         atis(args.dataset, args.out, args.config)
 

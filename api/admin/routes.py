@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.admin.forms import CHANNEL_OPTIONS, DOCUMENT_OPTIONS, CentreForm, ProcedureForm
-from api.staff.security import Role, StaffPrincipal, require_roles
+from api.deps import EditorUser, SessionDep
+from api.staff.security import StaffPrincipal
 from api.staff.templating import render
-from core.db import get_session
 from knowledge.centres import service as centres
 from knowledge.importer import staging
 from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
@@ -31,8 +31,6 @@ from knowledge.procedures import service as procedures
 from knowledge.procedures.models import CHANNEL_LABELS, DOCUMENT_KIND_LABELS, LEVEL_LABELS, LEVELS
 
 router = APIRouter(tags=["staff: knowledge admin"], include_in_schema=False)
-Editor = Annotated[StaffPrincipal, Depends(require_roles(Role.EDITOR))]
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def _form_data(request: Request) -> FormData:
@@ -101,7 +99,7 @@ def _not_found(request: Request, user: StaffPrincipal, message: str) -> HTMLResp
 @router.get("/staff/procedures", response_class=HTMLResponse)
 def procedure_list(
     request: Request,
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
     level: Annotated[str, Query(max_length=8)] = "",
@@ -159,12 +157,12 @@ def _form_page(
 
 
 @router.get("/staff/procedures/new", response_class=HTMLResponse)
-def procedure_new(request: Request, user: Editor) -> HTMLResponse:
+def procedure_new(request: Request, user: EditorUser) -> HTMLResponse:
     return _form_page(request, user, ProcedureForm.blank(), code=None)
 
 
 @router.post("/staff/procedures/new", response_class=HTMLResponse)
-def procedure_create(request: Request, user: Editor, session: SessionDep, posted: Posted) -> Response:
+def procedure_create(request: Request, user: EditorUser, session: SessionDep, posted: Posted) -> Response:
     form = ProcedureForm.from_form(posted)
     record = form.to_record()
     if record is None:
@@ -191,7 +189,7 @@ def _alias_message(exc: Exception) -> str:
 
 
 @router.get("/staff/procedures/{code}", response_class=HTMLResponse)
-def procedure_view(request: Request, user: Editor, session: SessionDep, code: str) -> HTMLResponse:
+def procedure_view(request: Request, user: EditorUser, session: SessionDep, code: str) -> HTMLResponse:
     procedure = procedures.get_by_code(session, code, include_unpublished=True)
     if procedure is None:
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
@@ -208,7 +206,7 @@ def procedure_view(request: Request, user: Editor, session: SessionDep, code: st
 
 
 @router.get("/staff/procedures/{code}/edit", response_class=HTMLResponse)
-def procedure_edit(request: Request, user: Editor, session: SessionDep, code: str) -> HTMLResponse:
+def procedure_edit(request: Request, user: EditorUser, session: SessionDep, code: str) -> HTMLResponse:
     procedure = procedures.get_by_code(session, code, include_unpublished=True)
     if procedure is None:
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
@@ -217,7 +215,7 @@ def procedure_edit(request: Request, user: Editor, session: SessionDep, code: st
 
 
 @router.post("/staff/procedures/{code}/edit", response_class=HTMLResponse)
-def procedure_save(request: Request, user: Editor, session: SessionDep, posted: Posted, code: str) -> Response:
+def procedure_save(request: Request, user: EditorUser, session: SessionDep, posted: Posted, code: str) -> Response:
     procedure = procedures.get_by_code(session, code, include_unpublished=True)
     if procedure is None:
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
@@ -251,7 +249,7 @@ def procedure_save(request: Request, user: Editor, session: SessionDep, posted: 
 @router.get("/staff/procedures/{code}/history", response_class=HTMLResponse)
 def procedure_history(
     request: Request,
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     code: str,
     from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
@@ -260,47 +258,23 @@ def procedure_history(
     procedure = procedures.get_by_code(session, code, include_unpublished=True)
     if procedure is None:
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
-    versions = list(procedure.versions)
-    latest = procedures.current_version(procedure)
-    by_number = {v.version: v for v in versions}
-    entries = []
-    previous: dict[str, Any] | None = None
-    for item in versions:
-        changes = history.field_changes(previous, item.snapshot) if previous is not None else []
-        entries.append({"version": item, "changes": changes})
-        previous = item.snapshot
-    entries.reverse()
-
-    to_number = to_version if to_version in by_number else latest
-    default_from = max((n for n in by_number if n < to_number), default=to_number)
-    from_number = from_version if from_version in by_number else default_from
-    diff = None
-    if by_number:
-        before, after = by_number[from_number].snapshot, by_number[to_number].snapshot
-        diff = {
-            "from": from_number,
-            "to": to_number,
-            "fields": history.field_changes(before, after),
-            "lines": history.unified_diff(
-                before, after, before_name=f"phiên bản {from_number}", after_name=f"phiên bản {to_number}"
-            ),
-        }
+    timeline = history.version_history(procedure, from_version, to_version)
     return _page(
         request,
         "procedure_history.html",
         user,
         procedure=procedure,
-        entries=entries,
-        latest=latest,
-        diff=diff,
-        numbers=sorted(by_number, reverse=True),
+        entries=timeline.entries,
+        latest=timeline.latest,
+        diff=timeline.diff,
+        numbers=timeline.numbers,
     )
 
 
 @router.post("/staff/procedures/{code}/revert/{version}", response_class=HTMLResponse)
 def procedure_revert(
     request: Request,
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     code: str,
     version: int,
@@ -338,12 +312,12 @@ def _set_published(request: Request, user: StaffPrincipal, session: Session, cod
 
 
 @router.post("/staff/procedures/{code}/publish", response_class=HTMLResponse)
-def procedure_publish(request: Request, user: Editor, session: SessionDep, code: str) -> Response:
+def procedure_publish(request: Request, user: EditorUser, session: SessionDep, code: str) -> Response:
     return _set_published(request, user, session, code, True)
 
 
 @router.post("/staff/procedures/{code}/unpublish", response_class=HTMLResponse)
-def procedure_unpublish(request: Request, user: Editor, session: SessionDep, code: str) -> Response:
+def procedure_unpublish(request: Request, user: EditorUser, session: SessionDep, code: str) -> Response:
     return _set_published(request, user, session, code, False)
 
 
@@ -366,14 +340,14 @@ def _import_page(
 
 
 @router.get("/staff/import", response_class=HTMLResponse)
-def import_form(request: Request, user: Editor) -> HTMLResponse:
+def import_form(request: Request, user: EditorUser) -> HTMLResponse:
     return _import_page(request, user)
 
 
 @router.post("/staff/import", response_class=HTMLResponse)
 def import_upload(
     request: Request,
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     file: Annotated[UploadFile | None, File()] = None,
     allow_partial: Annotated[str, Form()] = "",
@@ -398,7 +372,7 @@ def import_upload(
 
 
 @router.get("/staff/import/{token}", response_class=HTMLResponse)
-def import_preview(request: Request, user: Editor, token: str) -> HTMLResponse:
+def import_preview(request: Request, user: EditorUser, token: str) -> HTMLResponse:
     try:
         staged = staging.load(token, actor=user)
     except staging.StagingError as exc:
@@ -409,7 +383,7 @@ def import_preview(request: Request, user: Editor, token: str) -> HTMLResponse:
 
 
 @router.post("/staff/import/{token}/commit", response_class=HTMLResponse)
-def import_commit(request: Request, user: Editor, session: SessionDep, token: str) -> Response:
+def import_commit(request: Request, user: EditorUser, session: SessionDep, token: str) -> Response:
     try:
         report = staging.commit_staged(session, token, actor=user)
         session.commit()
@@ -435,7 +409,7 @@ def import_commit(request: Request, user: Editor, session: SessionDep, token: st
 @router.get("/staff/centres", response_class=HTMLResponse)
 def centre_list(
     request: Request,
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
@@ -468,12 +442,12 @@ def _centre_page(
 
 
 @router.get("/staff/centres/new", response_class=HTMLResponse)
-def centre_new(request: Request, user: Editor) -> HTMLResponse:
+def centre_new(request: Request, user: EditorUser) -> HTMLResponse:
     return _centre_page(request, user, CentreForm.blank(), centre_id=None)
 
 
 @router.post("/staff/centres/new", response_class=HTMLResponse)
-def centre_create(request: Request, user: Editor, session: SessionDep, posted: Posted) -> Response:
+def centre_create(request: Request, user: EditorUser, session: SessionDep, posted: Posted) -> Response:
     form = CentreForm.from_form(posted)
     data = form.to_input()
     if data is None:
@@ -489,7 +463,7 @@ def centre_create(request: Request, user: Editor, session: SessionDep, posted: P
 
 
 @router.get("/staff/centres/{centre_id}/edit", response_class=HTMLResponse)
-def centre_edit(request: Request, user: Editor, session: SessionDep, centre_id: int) -> HTMLResponse:
+def centre_edit(request: Request, user: EditorUser, session: SessionDep, centre_id: int) -> HTMLResponse:
     try:
         centre = centres.get(session, centre_id)
     except centres.CentreNotFoundError as exc:
@@ -504,7 +478,7 @@ def centre_edit(request: Request, user: Editor, session: SessionDep, centre_id: 
 
 
 @router.post("/staff/centres/{centre_id}/edit", response_class=HTMLResponse)
-def centre_save(request: Request, user: Editor, session: SessionDep, posted: Posted, centre_id: int) -> Response:
+def centre_save(request: Request, user: EditorUser, session: SessionDep, posted: Posted, centre_id: int) -> Response:
     form = CentreForm.from_form(posted)
     data = form.to_input()
     if data is None:

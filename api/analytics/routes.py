@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from api.staff.security import Role, StaffPrincipal, require_roles
+from api.analytics import schemas
+from api.deps import AnalystUser, SessionDep
 from api.staff.templating import render
-from core.db import get_session
+from core.labels import CHAT_CHANNEL_LABELS
 from servicedesk.analytics import export
-from servicedesk.analytics.service import AnalyticsReport, Filters, InvalidRange, parse_filters, report
+from servicedesk.analytics.service import AnalyticsReport, Filters, parse_filters, report
 
 router = APIRouter(tags=["staff: analytics"])
-Analyst = Annotated[StaffPrincipal, Depends(require_roles(Role.ANALYST))]
-SessionDep = Annotated[Session, Depends(get_session)]
 # "from" is a Python keyword: the query names are aliases.
 FromDay = Annotated[str | None, Query(alias="from", max_length=10, description="Từ ngày (NNNN-TT-NN)")]
 ToDay = Annotated[str | None, Query(alias="to", max_length=10, description="Đến ngày (NNNN-TT-NN)")]
@@ -30,20 +28,7 @@ Unit = Annotated[
 
 
 def _filters(start: str | None, end: str | None, channel: str | None, unit: str | None) -> Filters:
-    try:
-        return parse_filters(start, end, channel, unit)
-    except InvalidRange as problem:
-        # The same body as every other validation error (api/errors.py).
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", problem.field),
-                    "type": "value_error",
-                    "msg": problem.message,
-                    "ctx": {"error": problem.message},
-                }
-            ]
-        ) from None
+    return parse_filters(start, end, channel, unit)  # InvalidRange: 422 like any invalid input (api/errors.py)
 
 
 def _report(
@@ -53,15 +38,15 @@ def _report(
 
 
 @router.get("/staff/analytics", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, user: Analyst) -> HTMLResponse:
+def page(request: Request, user: AnalystUser) -> HTMLResponse:
     # The numbers are fetched by the page's script, so changing a filter does not reload the page.
-    return render(request, "analytics/templates/analytics.html", user)
+    return render(request, "analytics/templates/analytics.html", user, channels=CHAT_CHANNEL_LABELS)
 
 
-@router.get("/staff/api/analytics")
+@router.get("/staff/api/analytics", response_model=schemas.AnalyticsReport)
 def analytics(
     session: SessionDep,
-    user: Analyst,
+    user: AnalystUser,
     start: FromDay = None,
     end: ToDay = None,
     channel: Channel = None,
@@ -73,7 +58,7 @@ def analytics(
 @router.get("/staff/api/analytics.csv", response_class=Response)
 def analytics_csv(
     session: SessionDep,
-    user: Analyst,
+    user: AnalystUser,
     start: FromDay = None,
     end: ToDay = None,
     channel: Channel = None,

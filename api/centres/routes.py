@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from core.db import get_session
+from api.deps import SessionDep
 from knowledge.centres import service
 from knowledge.centres.schemas import CentreRecord
 
@@ -16,7 +15,7 @@ router = APIRouter(prefix="/api/centres", tags=["centres"])
 
 @router.get("", response_model=list[CentreRecord])
 def centres(
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     unit: Annotated[
         str, Query(min_length=2, max_length=8, pattern=r"^\d+$", description="Mã đơn vị hành chính hiện hành")
     ],

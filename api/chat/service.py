@@ -1,8 +1,8 @@
 """A citizen's message: to Rasa (an apology when Rasa cannot answer), or to the officer who has
-taken the conversation; Rasa's tracker read and appended to for the widget and the console.
+taken the conversation.
 
-Every call the bridge makes to Rasa about a conversation goes through this module. Three rules hold here for every
-channel:
+Every message the bridge passes to Rasa goes through this module, and Rasa is reached only through
+its gateway (``api.rasa.gateway``). Three rules hold here for every channel:
 
 - a conversation id belongs to the channel that received the message (``web-…`` for the widget,
   ``zalo-<user id>`` built by the Zalo webhook), checked again before anything reaches Rasa;
@@ -13,29 +13,28 @@ channel:
 - a citizen's text is never taken by Rasa as a command (``/restart``, ``/intent{...}``) unless it
   is the payload of a button the assistant offered since the citizen's previous message.
 
-Rasa's HTTP API (tracker reads and writes) is called with ``token=`` when ``settings.rasa_token``
-is set (``rasa run --auth-token``); the REST channel webhook takes no token.
+Each answered message is recorded (``api.conversations.recorder``) off the reply's path.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 import httpx
-from starlette.datastructures import State
+from pydantic import ValidationError
 
+from api.chat.context import ChatContext
 from api.chat.schemas import WEB_SENDER_PREFIX, BotMessage, HandoffInfo
+from api.conversations import recorder
+from api.rasa import tracker
+from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
 from core.db import session_scope
 from core.privacy import client_key
-from core.settings import Settings
-from servicedesk.dossiers.config import get_dossier_settings
+from core.settings import Settings, get_settings
 from servicedesk.handoff import service as handoff
 
 logger = logging.getLogger(__name__)
@@ -50,11 +49,6 @@ INTENT_MESSAGE_PREFIX = "/"
 FULLWIDTH_SOLIDUS = "\uff0f"
 
 
-def sender_tag(sender: str) -> str:
-    """A short, non-reversible tag for logs: conversation ids can be Zalo user ids."""
-    return hashlib.sha256(sender.encode()).hexdigest()[:10]
-
-
 def apology(settings: Settings) -> BotMessage:
     return BotMessage(
         text=(
@@ -63,10 +57,6 @@ def apology(settings: Settings) -> BotMessage:
             "trong giờ hành chính để được hỗ trợ ạ."
         )
     )
-
-
-class RasaUnavailableError(RuntimeError):
-    pass
 
 
 class ChannelMismatchError(ValueError):
@@ -88,48 +78,27 @@ def check_sender(channel: str, sender: str) -> None:
         raise ChannelMismatchError(f"not a {channel} conversation id")
 
 
-def rasa_api_params(settings: Settings, **params: str) -> dict[str, str]:
-    """Query parameters of a call to Rasa's HTTP API: ``token`` when Rasa runs with --auth-token."""
-    return {**params, "token": settings.rasa_token} if settings.rasa_token else dict(params)
-
-
 def message_metadata(channel: str, client: str) -> dict[str, str]:
     """What Rasa keeps with the message (``metadata`` of the user event): the receiving channel and
     a keyed hash of the client's verifiable identity. Never the address or the user id itself."""
-    return {"channel": channel, "client": client_key(channel, client, get_dossier_settings().pepper_bytes)}
+    return {"channel": channel, "client": client_key(channel, client, get_settings().dossier.pepper_bytes)}
 
 
-class RasaClient:
-    def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
-        self._settings = settings
-        self._client = client
-
-    async def send(self, sender: str, message: str, *, channel: str, client: str) -> list[BotMessage]:
-        """One message to Rasa's REST channel, as ``channel`` received it from ``client`` (its
-        address for the web, the user id for Zalo). ``message`` is sent as it is: see
-        ``text_for_rasa`` for what a citizen's text must go through first."""
-        check_sender(channel, sender)
-        url = f"{self._settings.rasa_url}/webhooks/rest/webhook"
-        body = {"sender": sender, "message": message, "metadata": message_metadata(channel, client)}
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(url, json=body, timeout=self._settings.rasa_timeout_seconds)
-            response.raise_for_status()
-            payload = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            logger.warning("rasa unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
-            raise RasaUnavailableError(str(exc)) from exc
-        logger.info(
-            "turn sender=%s replies=%d ms=%.0f",
-            sender_tag(sender),
-            len(payload),
-            (time.perf_counter() - started) * 1000,
-        )
-        return [BotMessage.model_validate({k: v for k, v in item.items() if k != "recipient_id"}) for item in payload]
+async def send_to_rasa(rasa: RasaGateway, sender: str, message: str, *, channel: str, client: str) -> list[BotMessage]:
+    """One message to Rasa's REST channel, as ``channel`` received it from ``client`` (its
+    address for the web, the user id for Zalo); raises RasaUnavailable. ``message`` is sent as it
+    is: see ``text_for_rasa`` for what a citizen's text must go through first."""
+    check_sender(channel, sender)
+    answered = await rasa.send(sender, message, metadata=message_metadata(channel, client))
+    try:
+        return [BotMessage.model_validate({k: v for k, v in item.items() if k != "recipient_id"}) for item in answered]
+    except ValidationError as exc:
+        logger.warning("rasa answered sender %s with unreadable messages", sender_tag(sender))
+        raise RasaUnavailable("send", "unreadable messages") from exc
 
 
 async def converse(
-    rasa: RasaClient, settings: Settings, sender: str, message: str, *, channel: str, client: str
+    rasa: RasaGateway, settings: Settings, sender: str, message: str, *, channel: str, client: str
 ) -> list[BotMessage]:
     """The replies to show the citizen. Never raises: any failure becomes a polite apology.
 
@@ -137,8 +106,8 @@ async def converse(
     empty answer is treated as a failure too: the citizen must never be left without a reply.
     """
     try:
-        replies = await rasa.send(sender, message, channel=channel, client=client)
-    except RasaUnavailableError:
+        replies = await send_to_rasa(rasa, sender, message, channel=channel, client=client)
+    except RasaUnavailable:
         return [apology(settings)]
     return replies or [apology(settings)]
 
@@ -164,28 +133,7 @@ def as_plain_text(text: str) -> str:
     return plain or text.replace(INTENT_MESSAGE_PREFIX, FULLWIDTH_SOLIDUS)
 
 
-def offered_payloads(events: list[Any]) -> frozenset[str]:
-    """Payloads of the buttons the assistant showed since the citizen's previous message.
-
-    The widget retires older buttons once the citizen writes again; a Zalo button pressed later
-    answers a question no longer asked, and is read as text like anything typed."""
-    payloads: set[str] = set()
-    for event in reversed(events):
-        if not isinstance(event, dict):
-            continue
-        if event.get("event") == "user":
-            break
-        if event.get("event") != "bot":
-            continue
-        data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        buttons = data.get("buttons") if isinstance(data.get("buttons"), list) else []
-        payloads.update(
-            b["payload"].strip() for b in buttons if isinstance(b, dict) and isinstance(b.get("payload"), str)
-        )
-    return frozenset(p for p in payloads if p)
-
-
-async def text_for_rasa(settings: Settings, client: httpx.AsyncClient, sender: str, text: str) -> str:
+async def text_for_rasa(rasa: RasaGateway, sender: str, text: str) -> str:
     """What Rasa is given for a citizen's ``text``: the text itself, unless it looks like a command
     and is not the payload of a button just offered (a button press sends its payload as the
     message, on the widget and on Zalo alike), in which case its plain-text form.
@@ -194,8 +142,11 @@ async def text_for_rasa(settings: Settings, client: httpx.AsyncClient, sender: s
     unreachable) is treated as typed."""
     if not looks_like_command(text):
         return text
-    events = await tracker_events(settings, client, sender)
-    if events is not None and text.strip() in offered_payloads(events):
+    try:
+        offered = tracker.offered_payloads(tracker.events_of(await rasa.tracker(sender)))
+    except RasaUnavailable:
+        offered = frozenset()
+    if text.strip() in offered:
         return text
     logger.info("sender %s: text starting with %r passed on as plain text", sender_tag(sender), INTENT_MESSAGE_PREFIX)
     return as_plain_text(text)
@@ -210,62 +161,17 @@ async def ask_assistant(
     settings: Settings, http: httpx.AsyncClient, *, sender: str, channel: str, text: str, client: str
 ) -> AssistantAnswer:
     """A citizen's message answered by the assistant (never raises; an apology on failure)."""
+    rasa = RasaGateway.from_settings(settings, http)
+    return await _assistant_answer(rasa, settings, sender=sender, channel=channel, text=text, client=client)
+
+
+async def _assistant_answer(
+    rasa: RasaGateway, settings: Settings, *, sender: str, channel: str, text: str, client: str
+) -> AssistantAnswer:
     check_sender(channel, sender)
-    rasa_text = await text_for_rasa(settings, http, sender, text)
-    replies = await converse(RasaClient(settings, http), settings, sender, rasa_text, channel=channel, client=client)
+    rasa_text = await text_for_rasa(rasa, sender, text)
+    replies = await converse(rasa, settings, sender, rasa_text, channel=channel, client=client)
     return AssistantAnswer(replies, rasa_text)
-
-
-# --- Rasa's tracker (Rasa runs with --enable-api) ---------------------------------------------
-
-
-async def append_tracker_events(
-    settings: Settings, client: httpx.AsyncClient, sender: str, events: list[dict[str, Any]]
-) -> bool:
-    """Appends events to the conversation's tracker; False (logged) when Rasa cannot be reached."""
-    url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker/events"
-    try:
-        response = await client.post(
-            url,
-            json=events,
-            params=rasa_api_params(settings, include_events="NONE"),
-            timeout=settings.rasa_timeout_seconds,
-        )
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        logger.warning("tracker of sender %s not updated: %s", sender_tag(sender), type(exc).__name__)
-        return False
-    return True
-
-
-async def fetch_tracker(settings: Settings, client: httpx.AsyncClient, sender: str) -> dict[str, Any] | None:
-    """The conversation's tracker with its events since the last restart; None when Rasa cannot
-    be reached."""
-    url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
-    try:
-        response = await client.get(
-            url,
-            params=rasa_api_params(settings, include_events="AFTER_RESTART"),
-            timeout=min(5.0, settings.rasa_timeout_seconds),
-        )
-        response.raise_for_status()
-        tracker = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        logger.warning("tracker of sender %s unavailable: %s", sender_tag(sender), type(exc).__name__)
-        return None
-    if not isinstance(tracker, dict):
-        logger.warning("tracker of sender %s unavailable: not an object", sender_tag(sender))
-        return None
-    return tracker
-
-
-async def tracker_events(settings: Settings, client: httpx.AsyncClient, sender: str) -> list[dict[str, Any]] | None:
-    """The tracker's events since the last restart; None when Rasa cannot be reached."""
-    tracker = await fetch_tracker(settings, client, sender)
-    if tracker is None:
-        return None
-    events = tracker.get("events")
-    return events if isinstance(events, list) else []
 
 
 # --- one routing function for every channel ----------------------------------------------------
@@ -285,7 +191,7 @@ def handoff_info(sender: str) -> HandoffInfo | None:
         if request is None:
             return None
         return HandoffInfo(
-            status=request.status,  # type: ignore[arg-type] - an active status
+            status=request.status,  # an active status: queued, out_of_hours or taken
             cursor=handoff.last_message_id(session, sender),
             agent=handoff.agent_name_of(session, request),
         )
@@ -300,11 +206,9 @@ def _store_citizen_message(sender: str, text: str) -> int | None:
         return handoff.record_citizen_message(session, request.id, text).id
 
 
-def spawn(state: State, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
+def spawn(context: ChatContext, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
     """Runs work the reply must not wait for; failures are logged (without any message text)."""
-    tasks: set[asyncio.Task[Any]] | None = getattr(state, "background_tasks", None)
-    if tasks is None:
-        tasks = state.background_tasks = set()
+    tasks = context.background_tasks  # held there so that running tasks are not garbage-collected
 
     async def guarded() -> None:
         try:
@@ -317,28 +221,8 @@ def spawn(state: State, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
     task.add_done_callback(tasks.discard)
 
 
-def _record_bot_turn(state: State, *, sender: str, channel: str, text: str, unit: str | None) -> None:
-    try:
-        from api.conversations.recorder import record_bot_turn
-    except ImportError:  # the recorder is optional for the conversation itself
-        return
-    spawn(state, record_bot_turn(state, sender=sender, channel=channel, text=text, unit=unit), "recording a bot turn")
-
-
-def _record_agent_turn(state: State, *, sender: str, channel: str, text: str, unit: str | None) -> None:
-    try:
-        from api.conversations.recorder import record_agent_turn
-    except ImportError:
-        return
-    spawn(
-        state,
-        asyncio.to_thread(record_agent_turn, sender=sender, channel=channel, text=text, unit=unit),
-        "recording an agent-handled turn",
-    )
-
-
 async def handle_citizen_message(
-    state: State, *, sender: str, channel: str, text: str, client: str, unit: str | None = None
+    context: ChatContext, *, sender: str, channel: str, text: str, client: str, unit: str | None = None
 ) -> CitizenTurn:
     """What happens to a citizen's message, whatever the channel (web widget, Zalo).
 
@@ -351,21 +235,28 @@ async def handle_citizen_message(
     tracker is paused then and predicts nothing, and its empty answer must not become an apology.
     Otherwise Rasa answers as usual.
     """
-    from api.console.live import get_hub  # the console's live streams are woken by this process
-
     check_sender(channel, sender)
-    settings, http = state.settings, state.http
+    settings = context.settings
+    rasa = RasaGateway.from_settings(settings, context.http)
     message_id = await asyncio.to_thread(_store_citizen_message, sender, text)
     if message_id is not None:
-        get_hub(state).publish()
-        rasa_text = await text_for_rasa(settings, http, sender, text)  # a paused tracker still obeys /restart
+        context.hub.publish()  # the console's live streams are woken by this process
+        rasa_text = await text_for_rasa(rasa, sender, text)  # a paused tracker still obeys /restart
         try:  # replies, if any (a failed pause), are not the officer's
-            await RasaClient(settings, http).send(sender, rasa_text, channel=channel, client=client)
-        except RasaUnavailableError:
+            await send_to_rasa(rasa, sender, rasa_text, channel=channel, client=client)
+        except RasaUnavailable:
             pass  # the officer has the message; the tracker misses one line
-        _record_agent_turn(state, sender=sender, channel=channel, text=text, unit=unit)
+        spawn(
+            context,
+            recorder.record_agent_turn(sender=sender, channel=channel, text=text, unit=unit),
+            "recording an agent-handled turn",
+        )
         return CitizenTurn([], await asyncio.to_thread(handoff_info, sender), handled_by_agent=True)
-    answer = await ask_assistant(settings, http, sender=sender, channel=channel, text=text, client=client)
+    answer = await _assistant_answer(rasa, settings, sender=sender, channel=channel, text=text, client=client)
     # The recorder finds this message in the tracker by the text Rasa was given.
-    _record_bot_turn(state, sender=sender, channel=channel, text=answer.rasa_text, unit=unit)
+    spawn(
+        context,
+        recorder.record_bot_turn(rasa, sender=sender, channel=channel, text=answer.rasa_text, unit=unit),
+        "recording a bot turn",
+    )
     return CitizenTurn(answer.replies, await asyncio.to_thread(handoff_info, sender))

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import State
 from starlette.responses import StreamingResponse
 
 POLL_SECONDS = 1.0
@@ -43,13 +42,6 @@ class LiveHub:
             await asyncio.wait_for(self._changed.wait(), timeout)
         except TimeoutError:
             pass
-
-
-def get_hub(state: State) -> LiveHub:
-    hub = getattr(state, "handoff_hub", None)
-    if hub is None:
-        hub = state.handoff_hub = LiveHub()
-    return hub
 
 
 @dataclass(frozen=True)

@@ -10,26 +10,22 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.console import service
-from api.console.live import LiveEvent, event_stream, get_hub, resume_cursor, sse_response
-from api.staff.security import Role, StaffPrincipal, require_roles
+from api.console.live import LiveEvent, event_stream, resume_cursor, sse_response
+from api.console.schemas import HandBackResult, HandoffConversation, HandoffQueue, ReplyResult, TakeResult
+from api.deps import AgentUser, ContextDep
+from api.errors import error_responses
+from api.staff.security import Role
 from api.staff.templating import render
-from servicedesk.handoff.service import MAX_TEXT_CHARS, HandoffError
+from servicedesk.handoff.service import MAX_TEXT_CHARS
 
 router = APIRouter(tags=["console"])
 
-AgentUser = Annotated[StaffPrincipal, Depends(require_roles(Role.AGENT))]
 RequestId = Annotated[int, Path(ge=1, description="The handoff request id")]
-
-ERROR_STATUS = {"not_found": 404, "conflict": 409, "forbidden": 403, "invalid": 422}
-
-
-def refused(error: HandoffError) -> JSONResponse:
-    return JSONResponse(status_code=ERROR_STATUS.get(error.code, 400), content={"error": error.message})
 
 
 class ReplyBody(BaseModel):
@@ -50,7 +46,7 @@ async def console_page(request: Request, user: AgentUser) -> HTMLResponse:
     return render(request, "console/templates/console.html", user, viewer=user.username)
 
 
-@router.get("/staff/api/handoffs")
+@router.get("/staff/api/handoffs", response_model=HandoffQueue)
 async def list_handoffs(user: AgentUser) -> dict[str, Any]:
     """The queue: requests waiting for an officer and conversations being handled, oldest first;
     ``cursor`` is where ``/staff/api/handoffs/stream`` should start."""
@@ -63,7 +59,7 @@ async def list_handoffs(user: AgentUser) -> dict[str, Any]:
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def stream_handoffs(
-    request: Request,
+    context: ContextDep,
     user: AgentUser,
     after: Annotated[int | None, Query(ge=0, description="Last event id already shown")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
@@ -77,42 +73,46 @@ async def stream_handoffs(
     async def fetch(position: int) -> list[LiveEvent]:
         return await asyncio.to_thread(service.console_events, position, user.username)
 
-    return sse_response(event_stream(get_hub(request.app.state), fetch, cursor))
+    return sse_response(event_stream(context.hub, fetch, cursor))
 
 
-@router.get("/staff/api/handoffs/{request_id}", responses={404: {"description": "No such request"}})
-async def get_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+@router.get(
+    "/staff/api/handoffs/{request_id}",
+    response_model=HandoffConversation,
+    responses=error_responses(404, s404="Không có yêu cầu này"),
+)
+async def get_handoff(context: ContextDep, request_id: RequestId, user: AgentUser) -> dict[str, Any]:
     """The request, the conversation with the assistant before it was taken (Rasa's tracker), and
     everything said since (citizen, officer, changes of status). Any officer may read it; reading a
     conversation another officer took is written to the audit log (``handoff.read``)."""
-    try:
-        return await service.conversation(request.app, request_id, user)
-    except HandoffError as error:
-        return refused(error)
+    return await service.conversation(context, request_id, user)
 
 
-@router.post("/staff/api/handoffs/{request_id}/take", responses={409: {"description": "Already taken or closed"}})
-async def take_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+@router.post(
+    "/staff/api/handoffs/{request_id}/take",
+    response_model=TakeResult,
+    responses=error_responses(404, 409, s409="Đã có cán bộ nhận hoặc yêu cầu đã đóng"),
+)
+async def take_handoff(context: ContextDep, request_id: RequestId, user: AgentUser) -> dict[str, Any]:
     """Takes the conversation: the assistant stops answering it and the citizen is told."""
-    try:
-        return await service.take(request.app, request_id, user)
-    except HandoffError as error:
-        return refused(error)
+    return await service.take(context, request_id, user)
 
 
-@router.post("/staff/api/handoffs/{request_id}/reply", responses={409: {"description": "Not taken"}})
-async def reply_handoff(request: Request, request_id: RequestId, body: ReplyBody, user: AgentUser) -> Any:
+@router.post(
+    "/staff/api/handoffs/{request_id}/reply",
+    response_model=ReplyResult,
+    responses=error_responses(403, 404, 409, s403="Cán bộ khác phụ trách", s409="Chưa nhận cuộc trò chuyện"),
+)
+async def reply_handoff(context: ContextDep, request_id: RequestId, body: ReplyBody, user: AgentUser) -> dict[str, Any]:
     """Sends the officer's words to the citizen, through the channel the citizen wrote from."""
-    try:
-        return await service.reply(request.app, request_id, user, body.text)
-    except HandoffError as error:
-        return refused(error)
+    return await service.reply(context, request_id, user, body.text)
 
 
-@router.post("/staff/api/handoffs/{request_id}/hand-back", responses={409: {"description": "Already closed"}})
-async def hand_back_handoff(request: Request, request_id: RequestId, user: AgentUser) -> Any:
+@router.post(
+    "/staff/api/handoffs/{request_id}/hand-back",
+    response_model=HandBackResult,
+    responses=error_responses(403, 404, 409, s403="Cán bộ khác phụ trách", s409="Yêu cầu đã đóng"),
+)
+async def hand_back_handoff(context: ContextDep, request_id: RequestId, user: AgentUser) -> dict[str, Any]:
     """Gives the conversation back to the assistant (or closes a request nobody took)."""
-    try:
-        return await service.hand_back(request.app, request_id, user, override=user.role == Role.ADMIN)
-    except HandoffError as error:
-        return refused(error)
+    return await service.hand_back(context, request_id, user, override=user.role == Role.ADMIN)

@@ -27,27 +27,28 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.channels.zalo.messages import to_zalo_messages
-from api.channels.zalo.service import SENDER_PREFIX, get_channel
+from api.channels.zalo.service import SENDER_PREFIX
 from api.chat.schemas import BotMessage
-from api.chat.service import append_tracker_events, channel_of_sender, sender_tag, tracker_events
-from api.console.live import LiveEvent, get_hub
-from api.widget.routes import MASKED_SLOTS, history_from_events
-from core.db import session_scope
+from api.chat.service import channel_of_sender
+from api.console.live import LiveEvent
+from api.deps import AppContext
+from api.rasa import tracker
+from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
+from core.audit.service import record
+from core.db import session_scope, utcnow
+from core.labels import CHAT_CHANNEL_LABELS
 from core.privacy import sender_hash
-from knowledge.procedures.models import Procedure
+from knowledge.procedures import service as procedures
 from servicedesk.handoff import service as handoff
-from servicedesk.handoff.models import HandoffMessage, HandoffRequest, utcnow
-from servicedesk.handoff.service import Agent, HandoffError
+from servicedesk.handoff.models import HandoffMessage, HandoffRequest
+from servicedesk.handoff.service import Agent, HandoffConflict, actor_of
 from servicedesk.zalo import outbox
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_LABELS = {"web": "Web", "zalo": "Zalo"}
 STATUS_LABELS = {
     "queued": "Đang chờ",
     "out_of_hours": "Ngoài giờ",
@@ -55,8 +56,6 @@ STATUS_LABELS = {
     "closed": "Đã trả lại trợ lý",
 }
 HISTORY_LIMIT = 100
-# What the citizen says to reach an officer is no question to suggest answers for.
-NOT_A_QUESTION_INTENTS = frozenset({"request_human", "greet", "goodbye", "affirm", "deny", "thank", "rate_service"})
 
 
 # --- what the console is sent ------------------------------------------------------------------
@@ -71,24 +70,17 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _procedure_names(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes)))
-    return {code: name for code, name in rows}
-
-
 def request_view(
     request: HandoffRequest, viewer: str, names: dict[str, str], agent_name: str | None = None
 ) -> dict[str, Any]:
     """A request as the console shows it. The citizen is a short pseudonymous tag, not their id."""
     created = request.created_at or utcnow()
-    channel = request.channel if request.channel in CHANNEL_LABELS else "web"
+    channel = request.channel if request.channel in CHAT_CHANNEL_LABELS else "web"
     return {
         "id": request.id,
         "channel": channel,
-        "channel_label": CHANNEL_LABELS[channel],
-        "citizen": f"{CHANNEL_LABELS[channel]} #{sender_hash(request.sender_id)[:6]}",
+        "channel_label": CHAT_CHANNEL_LABELS[channel],
+        "citizen": f"{CHAT_CHANNEL_LABELS[channel]} #{sender_hash(request.sender_id)[:6]}",
         "tag": f"#{sender_hash(request.sender_id)[:6]}",
         "status": request.status,
         "status_label": STATUS_LABELS.get(request.status, request.status),
@@ -123,14 +115,14 @@ def _taken_by_other(request: HandoffRequest, viewer: str) -> bool:
 
 
 def _view(session: Session, request: HandoffRequest, viewer: str) -> dict[str, Any]:
-    names = _procedure_names(session, {request.procedure_code} if request.procedure_code else set())
+    names = procedures.names_by_code(session, {request.procedure_code} if request.procedure_code else set())
     return request_view(request, viewer, names, handoff.agent_name_of(session, request))
 
 
 def queue_snapshot(viewer: str) -> dict[str, Any]:
     with session_scope() as session:
         requests = handoff.queue(session)
-        names = _procedure_names(session, {r.procedure_code for r in requests if r.procedure_code})
+        names = procedures.names_by_code(session, {r.procedure_code for r in requests if r.procedure_code})
         return {
             "cursor": handoff.last_message_id(session),
             "requests": [request_view(r, viewer, names, handoff.agent_name_of(session, r)) for r in requests],
@@ -141,7 +133,7 @@ def console_events(cursor: int, viewer: str) -> list[LiveEvent]:
     """Log lines after ``cursor`` with their request as it is now (the console upserts its queue)."""
     with session_scope() as session:
         rows = handoff.messages_after(session, cursor)
-        names = _procedure_names(session, {r.procedure_code for _m, r in rows if r.procedure_code})
+        names = procedures.names_by_code(session, {r.procedure_code for _m, r in rows if r.procedure_code})
         views: dict[int, dict[str, Any]] = {}
         events = []
         for message, request in rows:
@@ -191,7 +183,7 @@ def reply_channel(request: HandoffRequest) -> str | None:
     """The channel to answer through: the one stored on the request by the channel that received
     the citizen's message. None (logged) when the conversation id is not one of that channel's:
     such a request is never answered."""
-    if request.channel in CHANNEL_LABELS and channel_of_sender(request.sender_id) == request.channel:
+    if request.channel in CHAT_CHANNEL_LABELS and channel_of_sender(request.sender_id) == request.channel:
         return request.channel
     logger.error(
         "handoff request %d: stored channel %r disagrees with its conversation id (sender %s); nothing sent",
@@ -222,18 +214,21 @@ def _bot_event(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-async def _carry_out(app: FastAPI, delivery: Delivery, to_zalo: bool) -> bool:
+async def _carry_out(context: AppContext, delivery: Delivery, to_zalo: bool) -> bool:
     """After the commit: Rasa's tracker, the Zalo worker, the live streams. True if Rasa has it."""
-    get_hub(app.state).publish()
+    context.hub.publish()
     if to_zalo:
-        get_channel(app).wake()
-    state = app.state
+        context.zalo.wake()
     events = [*delivery.tracker_before, _bot_event(delivery)]
-    return await append_tracker_events(state.settings, state.http, delivery.sender, events)
+    try:
+        await RasaGateway.from_settings(context.settings, context.http).append_events(delivery.sender, events)
+    except RasaUnavailable:
+        return False  # the change stands: the bridge routes by the database, not by Rasa's pause
+    return True
 
 
-def _zalo_text_limit(app: FastAPI) -> int:
-    return get_channel(app).settings.text_limit
+def _zalo_text_limit(context: AppContext) -> int:
+    return context.zalo.settings.text_limit
 
 
 def _deliver_in_session(
@@ -242,7 +237,7 @@ def _deliver_in_session(
     """What to tell the citizen, through the request's stored channel; refuses a misrouted request."""
     channel = reply_channel(request)
     if channel is None:
-        raise HandoffError("conflict", MISROUTED)
+        raise HandoffConflict(MISROUTED)
     to_zalo = channel == "zalo"
     if to_zalo:
         _enqueue_for_zalo(session, request, message, text_limit)
@@ -250,25 +245,25 @@ def _deliver_in_session(
     return delivery, to_zalo
 
 
-async def take(app: FastAPI, request_id: int, agent: Agent) -> dict[str, Any]:
-    text_limit = _zalo_text_limit(app)
+async def take(context: AppContext, request_id: int, agent: Agent) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(context)
 
     def work() -> tuple[Delivery, bool, dict[str, Any]]:
         with session_scope() as session:
             if reply_channel(handoff.get_request(session, request_id)) is None:
-                raise HandoffError("conflict", MISROUTED)
+                raise HandoffConflict(MISROUTED)
             message = handoff.take(session, request_id, agent)
             request = handoff.get_request(session, request_id)
             delivery, to_zalo = _deliver_in_session(session, request, message, text_limit, {"event": "pause"})
             return delivery, to_zalo, _view(session, request, agent.username)
 
     delivery, to_zalo, view = await asyncio.to_thread(work)
-    synced = await _carry_out(app, delivery, to_zalo)
+    synced = await _carry_out(context, delivery, to_zalo)
     return {"request": view, "assistant_paused": synced}
 
 
-async def reply(app: FastAPI, request_id: int, agent: Agent, text: str) -> dict[str, Any]:
-    text_limit = _zalo_text_limit(app)
+async def reply(context: AppContext, request_id: int, agent: Agent, text: str) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(context)
 
     def work() -> tuple[Delivery, bool, dict[str, Any]]:
         with session_scope() as session:
@@ -278,13 +273,13 @@ async def reply(app: FastAPI, request_id: int, agent: Agent, text: str) -> dict[
             return delivery, to_zalo, message_view(message)
 
     delivery, to_zalo, view = await asyncio.to_thread(work)
-    await _carry_out(app, delivery, to_zalo)
+    await _carry_out(context, delivery, to_zalo)
     return {"message": view}
 
 
-async def hand_back(app: FastAPI, request_id: int, agent: Agent, *, override: bool) -> dict[str, Any]:
-    text_limit = _zalo_text_limit(app)
-    hotline = app.state.settings.hotline
+async def hand_back(context: AppContext, request_id: int, agent: Agent, *, override: bool) -> dict[str, Any]:
+    text_limit = _zalo_text_limit(context)
+    hotline = context.settings.hotline
 
     def work() -> tuple[Delivery | None, bool, dict[str, Any]]:
         with session_scope() as session:
@@ -297,7 +292,7 @@ async def hand_back(app: FastAPI, request_id: int, agent: Agent, *, override: bo
             return delivery, to_zalo, _view(session, request, agent.username)
 
     delivery, to_zalo, view = await asyncio.to_thread(work)
-    synced = await _carry_out(app, delivery, to_zalo) if delivery is not None else False
+    synced = await _carry_out(context, delivery, to_zalo) if delivery is not None else False
     return {"request": view, "assistant_resumed": synced}
 
 
@@ -314,40 +309,15 @@ def history_before(events: list[dict[str, Any]], until: float | None) -> list[di
     """What was said with the assistant before the officer took the conversation (Rasa's tracker).
 
     After that moment the console shows the handoff log instead, which has the same lines."""
-    if until is not None:
-        events = [e for e in events if not isinstance(e.get("timestamp"), int | float) or e["timestamp"] < until]
-    return history_from_events(events, limit=HISTORY_LIMIT)
-
-
-def last_questions(events: list[dict[str, Any]], until: float | None) -> list[str]:
-    """The citizen's questions to the assistant (typed, not buttons; not "a person, please")."""
-    questions = []
-    requested_slot: Any = None
-    for event in events:
-        if not isinstance(event, dict):
-            continue
-        if event.get("event") == "slot" and event.get("name") == "requested_slot":
-            requested_slot = event.get("value")
-        if event.get("event") != "user" or requested_slot in MASKED_SLOTS:  # never the phone digits
-            continue
-        if until is not None and isinstance(event.get("timestamp"), int | float) and event["timestamp"] >= until:
-            continue
-        text = event.get("text")
-        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-        intent = (parse.get("intent") or {}).get("name") if isinstance(parse.get("intent"), dict) else None
-        if isinstance(text, str) and text.strip() and not text.startswith("/") and intent not in NOT_A_QUESTION_INTENTS:
-            questions.append(text.strip())
-    return questions
+    return tracker.history_from_events(tracker.events_before(events, until), limit=HISTORY_LIMIT)
 
 
 def _audit_read(session: Session, request: HandoffRequest, viewer: Agent) -> None:
     """A conversation another officer took is open to every officer (supervision, shift hand-over);
     each reading is on the record: who read whose conversation, and when."""
-    from core.audit.service import record
-
     record(
         session,
-        actor=viewer,
+        actor=actor_of(viewer),
         action="handoff.read",
         entity_type="handoff_request",
         entity_id=str(request.id),
@@ -355,7 +325,7 @@ def _audit_read(session: Session, request: HandoffRequest, viewer: Agent) -> Non
     )
 
 
-async def conversation(app: FastAPI, request_id: int, viewer: Agent) -> dict[str, Any]:
+async def conversation(context: AppContext, request_id: int, viewer: Agent) -> dict[str, Any]:
     def work() -> tuple[str, float | None, dict[str, Any], list[dict[str, Any]]]:
         with session_scope() as session:
             request = handoff.get_request(session, request_id)
@@ -365,12 +335,16 @@ async def conversation(app: FastAPI, request_id: int, viewer: Agent) -> dict[str
             return request.sender_id, _timestamp(request.taken_at), _view(session, request, viewer.username), lines
 
     sender, taken_at, view, lines = await asyncio.to_thread(work)
-    state = app.state
-    events = await tracker_events(state.settings, state.http, sender)
+    try:
+        events: list[dict[str, Any]] | None = tracker.events_of(
+            await RasaGateway.from_settings(context.settings, context.http).tracker(sender)
+        )
+    except RasaUnavailable:
+        events = None
     history = history_before(events, taken_at) if events is not None else []
     citizen_lines = [line["text"] for line in lines if line["author"] == "citizen" and line["text"]]
     if not citizen_lines and events:
-        citizen_lines = last_questions(events, taken_at)
+        citizen_lines = tracker.citizen_questions(events, taken_at)
     return {
         "request": view,
         "history": history,

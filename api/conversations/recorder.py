@@ -2,7 +2,8 @@
 analytics and the learning inbox see every conversation whatever its channel.
 
 What the assistant understood (intent, confidence, the procedure in context) is read from Rasa's
-tracker after the reply, off the reply's path: the citizen never waits for the bookkeeping.
+tracker after the reply (``api.rasa.tracker.understanding``), off the reply's path: the citizen
+never waits for the bookkeeping. The chat service calls it with its Rasa gateway.
 The page's unit (the widget's free-text data-unit) is kept only as the official code it names
 without doubt (servicedesk/conversations/units.py), so nobody can invent units in the analytics.
 """
@@ -10,46 +11,58 @@ without doubt (servicedesk/conversations/units.py), so nobody can invent units i
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import weakref
 
-from starlette.datastructures import State
-
-from api.chat.service import fetch_tracker
+from api.rasa import tracker as tracker_reader
+from api.rasa.gateway import RasaGateway, RasaUnavailable
 from core.db import session_scope
 from servicedesk.conversations.service import record_turn
 from servicedesk.conversations.units import official_unit_code
 
-
-def _parse_of(tracker: dict[str, Any], text: str) -> dict[str, Any] | None:
-    """The parse of this message: the last user event with its text. (Not ``latest_message``:
-    the fallback action reverts the user's utterance, and a newer message may already be in.)"""
-    wanted = text.strip()
-    for event in reversed(tracker.get("events") or []):
-        if event.get("event") == "user" and (event.get("text") or "").strip() == wanted:
-            return event.get("parse_data") or {}
-    latest = tracker.get("latest_message") or {}
-    return latest if (latest.get("text") or "").strip() == wanted else None
+# The turns of one conversation are written in the order they were answered. Recordings run in
+# the background, concurrently, and one can be slow (the first unit lookup of the process loads
+# the units): without this, the next message of the same conversation took the earlier row.
+# A task waiting on a lock keeps it alive; an idle conversation costs nothing.
+_conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-def _understanding(tracker: dict[str, Any], text: str) -> tuple[str | None, float | None, str | None] | None:
-    parsed = _parse_of(tracker, text)
-    if parsed is None:
-        return None
-    intent = parsed.get("intent") or {}
-    confidence = intent.get("confidence")
-    slots = tracker.get("slots") or {}
-    code = slots.get("procedure_code")
-    return (
-        intent.get("name"),
-        float(confidence) if isinstance(confidence, int | float) else None,
-        code if isinstance(code, str) else None,
-    )
+def _in_order(sender: str) -> asyncio.Lock:
+    lock = _conversation_locks.get(sender)
+    if lock is None:
+        lock = _conversation_locks[sender] = asyncio.Lock()
+    return lock
 
 
-async def record_bot_turn(state: State, *, sender: str, channel: str, text: str, unit: str | None = None) -> None:
-    tracker = await fetch_tracker(state.settings, state.http, sender)
-    understanding = _understanding(tracker, text) if tracker is not None else None
-    intent, confidence, code = understanding or (None, None, None)
+async def record_bot_turn(rasa: RasaGateway, *, sender: str, channel: str, text: str, unit: str | None = None) -> None:
+    """A message the assistant answered, ``text`` being what Rasa was given: what it understood is
+    read from the tracker; a turn Rasa never took (unreachable, or the message is not in its
+    tracker) is counted as not understood."""
+    async with _in_order(sender):
+        try:
+            understanding = tracker_reader.understanding(await rasa.tracker(sender), text)
+        except RasaUnavailable:
+            understanding = None
+        intent, confidence, code = understanding or (None, None, None)
+
+        def write() -> None:
+            with session_scope() as session:
+                record_turn(
+                    session,
+                    sender=sender,
+                    channel=channel,
+                    text=text,
+                    intent=intent,
+                    confidence=confidence,
+                    procedure_code=code,
+                    unit_code=official_unit_code(session, unit),
+                    understood=understanding is not None,
+                )
+
+        await asyncio.to_thread(write)
+
+
+async def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None = None) -> None:
+    """A message an officer answered (the conversation was taken): counted, never reviewed."""
 
     def write() -> None:
         with session_scope() as session:
@@ -58,26 +71,11 @@ async def record_bot_turn(state: State, *, sender: str, channel: str, text: str,
                 sender=sender,
                 channel=channel,
                 text=text,
-                intent=intent,
-                confidence=confidence,
-                procedure_code=code,
+                intent=None,
+                confidence=None,
                 unit_code=official_unit_code(session, unit),
-                understood=understanding is not None,
+                handled_by="agent",
             )
 
-    await asyncio.to_thread(write)
-
-
-def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None = None) -> None:
-    """A message an officer answered (the conversation was taken): counted, never reviewed."""
-    with session_scope() as session:
-        record_turn(
-            session,
-            sender=sender,
-            channel=channel,
-            text=text,
-            intent=None,
-            confidence=None,
-            unit_code=official_unit_code(session, unit),
-            handled_by="agent",
-        )
+    async with _in_order(sender):
+        await asyncio.to_thread(write)

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from api.learning.runtime import rasa_available, retrain_service
-from api.staff.security import Role, StaffPrincipal, require_roles
+from api.deps import EditorUser, RetrainDep, SessionDep
+from api.errors import error_responses
+from api.learning.runtime import rasa_available
+from api.learning.schemas import (
+    AliasDecision,
+    DecisionOutcome,
+    InboxPage,
+    IntentDecision,
+    IntentOption,
+    ProcedureHit,
+    RetrainJobView,
+    RetrainOverview,
+)
 from api.staff.templating import render
-from core.db import get_session
-from core.settings import PROJECT_ROOT
+from core.errors import NotFoundError
+from core.labels import CHAT_CHANNEL_LABELS
+from core.settings import PROJECT_ROOT, get_settings
 from knowledge.procedures.search import procedure_search
 from servicedesk.learning import service
 from servicedesk.learning.models import RetrainJob, TrainedModel
-from servicedesk.learning.retrain import STAGE_LABELS, STATUS_LABELS, RetrainConflict, RetrainService
-from servicedesk.learning.settings import learned_nlu_path
+from servicedesk.learning.retrain import STAGE_LABELS, STATUS_LABELS
 from servicedesk.learning.training_file import read_examples
 
 router = APIRouter(tags=["staff: learning"])
-Editor = Annotated[StaffPrincipal, Depends(require_roles(Role.EDITOR))]
-SessionDep = Annotated[Session, Depends(get_session)]
-Retrain = Annotated[RetrainService, Depends(retrain_service)]
 RasaAvailable = Annotated[bool, Depends(rasa_available)]
 GATE_NOTE = (
     "Mô hình mới chỉ được kích hoạt nếu macro-F1 trên bộ kiểm thử (tests/nlu/heldout.yml) "
@@ -37,26 +45,16 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": message})
 
 
-class IntentDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    intent: str = Field(min_length=1, max_length=64)
-
-
-class AliasDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    procedure_code: str = Field(min_length=1, max_length=64)
-    alias: str | None = Field(default=None, max_length=1000)
-
-
 # --- page --------------------------------------------------------------------------------------
 @router.get("/staff/learning", response_class=HTMLResponse, include_in_schema=False)
-def learning_page(request: Request, user: Editor, session: SessionDep) -> HTMLResponse:
+def learning_page(request: Request, user: EditorUser, session: SessionDep) -> HTMLResponse:
     return render(
         request,
         "learning/templates/learning.html",
         user,
         intents=service.intent_options(),
         reasons=service.REASON_LABELS,
+        channels=CHAT_CHANNEL_LABELS,
         pending=service.pending_count(session),
         gate_note=GATE_NOTE,
         learned_file=_display_path(),
@@ -64,7 +62,7 @@ def learning_page(request: Request, user: Editor, session: SessionDep) -> HTMLRe
 
 
 def _display_path() -> str:
-    path = learned_nlu_path()
+    path = get_settings().learned_nlu_file
     try:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:
@@ -72,9 +70,9 @@ def _display_path() -> str:
 
 
 # --- inbox -------------------------------------------------------------------------------------
-@router.get("/staff/api/learning/inbox")
+@router.get("/staff/api/learning/inbox", response_model=InboxPage)
 def inbox(
-    user: Editor,
+    user: EditorUser,
     session: SessionDep,
     channel: Annotated[str | None, Query(max_length=32)] = None,
     reason: Annotated[Literal["fallback", "low_confidence"] | None, Query()] = None,
@@ -99,52 +97,51 @@ def inbox(
     return {"items": [i.as_dict() for i in items], "total": total, "pending": service.pending_count(session)}
 
 
-@router.get("/staff/api/learning/intents")
-def intents(user: Editor) -> list[dict[str, str]]:
+@router.get("/staff/api/learning/intents", response_model=list[IntentOption])
+def intents(user: EditorUser) -> list[dict[str, str]]:
     return service.intent_options()
 
 
-@router.get("/staff/api/learning/procedures")
+@router.get("/staff/api/learning/procedures", response_model=list[ProcedureHit])
 def procedures(
-    user: Editor, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=500)]
+    user: EditorUser, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=500)]
 ) -> list[dict[str, Any]]:
     hits = procedure_search.search(session, q, limit=8)
     return [{"code": h.code, "name": h.name, "score": round(h.score, 3)} for h in hits]
 
 
-def _decide(session: Session, action: Any) -> JSONResponse:
+DECISION_REFUSALS = error_responses(
+    400, 404, 409, s400="Quyết định không hợp lệ (ý định, tên gọi, tin nhắn)", s409="Tin nhắn đã được xử lý"
+)
+
+
+def _decide(session: Session, action: Callable[[], service.DecisionResult]) -> dict[str, Any]:
     try:
         result = action()
         session.commit()
-    except service.AlreadyDecided as error:
-        session.rollback()
-        return _error(409, str(error))
-    except service.DecisionError as error:
-        session.rollback()
-        return _error(400, str(error))
-    except BaseException:
+    except BaseException:  # a refusal (core.errors) is answered by api/errors.py
         session.rollback()
         raise
-    return JSONResponse({**result.as_dict(), "pending": service.pending_count(session)})
+    return {**result.as_dict(), "pending": service.pending_count(session)}
 
 
-@router.post("/staff/api/learning/inbox/{turn_id}/intent")
-def assign_intent(turn_id: int, body: IntentDecision, user: Editor, session: SessionDep) -> JSONResponse:
-    learned = learned_nlu_path()
+@router.post("/staff/api/learning/inbox/{turn_id}/intent", response_model=DecisionOutcome, responses=DECISION_REFUSALS)
+def assign_intent(turn_id: int, body: IntentDecision, user: EditorUser, session: SessionDep) -> dict[str, Any]:
+    learned = get_settings().learned_nlu_file
     return _decide(
         session, lambda: service.assign_intent(session, turn_id, body.intent, actor=user, learned_path=learned)
     )
 
 
-@router.post("/staff/api/learning/inbox/{turn_id}/alias")
-def assign_alias(turn_id: int, body: AliasDecision, user: Editor, session: SessionDep) -> JSONResponse:
+@router.post("/staff/api/learning/inbox/{turn_id}/alias", response_model=DecisionOutcome, responses=DECISION_REFUSALS)
+def assign_alias(turn_id: int, body: AliasDecision, user: EditorUser, session: SessionDep) -> dict[str, Any]:
     return _decide(
         session, lambda: service.assign_alias(session, turn_id, body.procedure_code, actor=user, alias=body.alias)
     )
 
 
-@router.post("/staff/api/learning/inbox/{turn_id}/dismiss")
-def dismiss(turn_id: int, user: Editor, session: SessionDep) -> JSONResponse:
+@router.post("/staff/api/learning/inbox/{turn_id}/dismiss", response_model=DecisionOutcome, responses=DECISION_REFUSALS)
+def dismiss(turn_id: int, user: EditorUser, session: SessionDep) -> dict[str, Any]:
     return _decide(session, lambda: service.dismiss(session, turn_id, actor=user))
 
 
@@ -197,12 +194,12 @@ def _model_json(model: TrainedModel) -> dict[str, Any]:
     }
 
 
-@router.get("/staff/api/learning/retrain")
-def retrain_overview(user: Editor, retrain: Retrain, available: RasaAvailable) -> dict[str, Any]:
+@router.get("/staff/api/learning/retrain", response_model=RetrainOverview)
+def retrain_overview(user: EditorUser, retrain: RetrainDep, available: RasaAvailable) -> dict[str, Any]:
     retrain.recover_stale()
     jobs = retrain.jobs(limit=20)
     running = next((j.id for j in jobs if j.status in ("queued", "running")), None)
-    learned = sum(len(v) for v in read_examples(learned_nlu_path()).values())
+    learned = sum(len(v) for v in read_examples(get_settings().learned_nlu_file).values())
     return {
         "jobs": [job_json(j) for j in jobs],
         "models": [_model_json(m) for m in retrain.models(limit=20)],
@@ -213,22 +210,24 @@ def retrain_overview(user: Editor, retrain: Retrain, available: RasaAvailable) -
     }
 
 
-@router.get("/staff/api/learning/retrain/{job_id}")
-def retrain_job(job_id: int, user: Editor, retrain: Retrain) -> JSONResponse:
+@router.get("/staff/api/learning/retrain/{job_id}", response_model=RetrainJobView, responses=error_responses(404))
+def retrain_job(job_id: int, user: EditorUser, retrain: RetrainDep) -> dict[str, Any]:
     job = retrain.job(job_id)
     if job is None:
-        return _error(404, f"Không có lượt huấn luyện #{job_id}.")
-    return JSONResponse(job_json(job))
+        raise NotFoundError(f"Không có lượt huấn luyện #{job_id}.")
+    return job_json(job)
 
 
-@router.post("/staff/api/learning/retrain", status_code=202)
-def start_retrain(user: Editor, retrain: Retrain, available: RasaAvailable) -> JSONResponse:
+@router.post(
+    "/staff/api/learning/retrain",
+    status_code=202,
+    response_model=RetrainJobView,
+    responses=error_responses(409, 503, s409="Đang có một lượt huấn luyện", s503="Máy chủ không có môi trường Rasa"),
+)
+def start_retrain(user: EditorUser, retrain: RetrainDep, available: RasaAvailable) -> Any:
     if not available:
         return _error(503, "Máy chủ này không có môi trường Rasa (TTHC_RASA_VENV) nên không huấn luyện lại được.")
-    try:
-        job_id = retrain.start(user)
-    except RetrainConflict as conflict:
-        return _error(409, str(conflict))
+    job_id = retrain.start(user)  # RetrainConflict: 409 (api/errors.py)
     job = retrain.job(job_id)
     assert job is not None
-    return JSONResponse(status_code=202, content=job_json(job))
+    return job_json(job)

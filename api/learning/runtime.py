@@ -1,16 +1,15 @@
-"""The retrain service of this API process, wired to the real Rasa environment (cli.paths)."""
+"""The retrain service of this API process, wired to the real Rasa environment (core.paths)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from cli import train as training
-from cli.paths import ROOT, cache_dir, rasa_env, rasa_venv
+from api.rasa.model_server import RasaModelServer
 from core.db import get_sessionmaker
+from core.paths import ROOT, RasaEnvironmentMissing, cache_dir, rasa_env, rasa_venv
 from core.settings import get_settings
+from servicedesk.learning import training
 from servicedesk.learning.retrain import RetrainConfig, RetrainService
-from servicedesk.learning.settings import learned_nlu_path
 
 
 def _compare_command(models: list[Path], out: Path) -> list[str]:
@@ -35,13 +34,13 @@ def build_config(
     """The real retrain (``rasa train``, ``evaluation.compare``, the active-model pointer) for this
     process's settings; the end-to-end test points it elsewhere with the arguments."""
     settings = get_settings()
-    learned = learned or learned_nlu_path()
+    learned = learned or settings.learned_nlu_file
     data_dir = (data_dir or settings.data_dir).resolve()
     return RetrainConfig(
         data_dir=data_dir,
         learned_path=learned,
-        rasa_url=rasa_url or settings.rasa_url,
-        rasa_token=rasa_token or settings.rasa_token,
+        # Rasa through its gateway (api/rasa): /status and PUT /model, with the API token.
+        model_server=RasaModelServer(rasa_url or settings.rasa_url, rasa_token or settings.rasa_token),
         cwd=ROOT,
         env=rasa_env(),
         train_command=training.train_command,
@@ -53,8 +52,8 @@ def build_config(
     )
 
 
-@lru_cache
-def retrain_service() -> RetrainService:
+def build_retrain_service() -> RetrainService:
+    """The process's one retrain service (built by the lifespan, held by ``api.deps.AppContext``)."""
     return RetrainService(build_config(), get_sessionmaker())
 
 
@@ -62,16 +61,15 @@ def rasa_available() -> bool:
     """Whether this process can start `rasa train` (TTHC_RASA_VENV set, as `make` does)."""
     try:
         return (rasa_venv() / "bin" / "rasa").exists()
-    except SystemExit:
+    except RasaEnvironmentMissing:
         return False
 
 
-def on_startup() -> None:
+def on_startup(service: RetrainService) -> None:
     """Fail the retrain jobs a previous API process left running (call from the app lifespan)."""
-    retrain_service().recover_stale()
+    service.recover_stale()
 
 
-def on_shutdown() -> None:
+def on_shutdown(service: RetrainService) -> None:
     """Stop a running `rasa train` / evaluation with the API (its job is failed at next start)."""
-    if retrain_service.cache_info().currsize:
-        retrain_service().shutdown()
+    service.shutdown()

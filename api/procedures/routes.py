@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
+from api.deps import SessionDep
 from api.errors import error_responses
-from core.db import get_session
 from knowledge.procedures import service
 from knowledge.procedures.schemas import ProcedureDetail, ProcedureSummary
 from knowledge.procedures.search import procedure_search
 
 router = APIRouter(prefix="/api/procedures", tags=["procedures"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/search", response_model=list[ProcedureSummary])
@@ -33,6 +31,6 @@ def search(
 def detail(session: SessionDep, code: str) -> ProcedureDetail:
     procedure = service.get_by_code(session, code)
     if procedure is None:
-        raise HTTPException(status_code=404, detail=f"Không có thủ tục mã {code} trong kho tri thức")
+        raise service.ProcedureNotFoundError(code)  # 404 (api/errors.py), the same sentence
     record = service.to_record(procedure)
     return ProcedureDetail(**record.model_dump(), origin=procedure.origin, published=procedure.published)

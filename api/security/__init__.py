@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse
 
 from api.security.headers import SecurityHeadersMiddleware, warn_if_cookie_not_secure
 from api.security.proxies import install_proxy_headers
-from api.security.rate_limit import ChatRateLimited, ChatRateLimiter, rate_limited_response
+from api.security.rate_limit import ChatRateLimited, rate_limited_response
 from core.settings import Settings
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Call after every other middleware is added: Starlette runs the last added first, and the
     client address must be resolved before anything (CORS, routes, the rate limit) reads it."""
-    app.state.chat_rate_limiter = ChatRateLimiter(settings.chat_rate_limit)
 
     @app.exception_handler(ChatRateLimited)
     async def _rate_limited(_request: Request, error: ChatRateLimited) -> JSONResponse:

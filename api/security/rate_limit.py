@@ -14,15 +14,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
-
-from api.security.proxies import client_address
 
 TOO_FAST = (
     "Anh/chị gửi tin nhắn quá nhanh. Xin vui lòng chờ khoảng {wait} rồi gửi tiếp; "
@@ -35,7 +33,8 @@ class RateLimitedBody(BaseModel):
     retry_after: int = Field(description="Số giây cần chờ (như header Retry-After)")
 
 
-RATE_LIMITED_RESPONSE = {
+# The OpenAPI entry of the 429 answer, in the shape FastAPI's `responses=` takes.
+RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {
     429: {
         "model": RateLimitedBody,
         "description": "Gửi quá nhiều tin nhắn từ một địa chỉ; chờ số giây trong header Retry-After",
@@ -78,15 +77,6 @@ def _wait_text(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} giây"
     return f"{math.ceil(seconds / 60)} phút"
-
-
-async def limit_chat_rate(request: Request) -> None:
-    """FastAPI dependency of POST /api/chat (async: no thread hop, and no await between the test
-    and the hit, so concurrent requests cannot both pass the last free slot)."""
-    limiter: ChatRateLimiter = request.app.state.chat_rate_limiter
-    decision = limiter.hit(client_address(request))
-    if not decision.allowed:
-        raise ChatRateLimited(decision.retry_after_seconds)
 
 
 def rate_limited_response(error: ChatRateLimited) -> JSONResponse:

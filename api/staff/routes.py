@@ -9,32 +9,27 @@ import json
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from api.deps import AdminUser, ContextDep, SessionDep, StaffUser
 from api.security.proxies import client_address
 from api.staff.security import (
     SESSION_COOKIE,
     Role,
     StaffPrincipal,
-    require_login,
-    require_roles,
 )
 from api.staff.templating import render
 from core.audit import service as audit
-from core.db import get_session, session_scope
+from core.db import session_scope
 from core.settings import get_settings
 from servicedesk.accounts import service as accounts
 from servicedesk.accounts.roles import ROLE_LABELS
-from servicedesk.accounts.throttle import LoginThrottle
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "tthc_login_csrf"
-Anyone = Annotated[StaffPrincipal, Depends(require_login())]
-Admin = Annotated[StaffPrincipal, Depends(require_roles())]  # no role but admin
-SessionDep = Annotated[Session, Depends(get_session)]
 
 WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
 NOTICES = {
@@ -96,6 +91,7 @@ def _log_in(username: str, password: str, previous_token: str) -> accounts.Opene
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
+    context: ContextDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
@@ -120,7 +116,7 @@ async def login(
             error="Hãy nhập tên đăng nhập và mật khẩu.",
         )
     address = client_address(request)  # resolved through trusted proxies only (api/security/proxies.py)
-    throttle: LoginThrottle = request.app.state.login_throttle  # one per app (api/main.py)
+    throttle = context.login_throttle  # one per app (api/deps.py)
     decision = throttle.check(username, address)
     if not decision.allowed:
         minutes = max(1, -(-decision.retry_after_seconds // 60))
@@ -153,7 +149,7 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, user: Anyone) -> Response:
+async def logout(request: Request, user: StaffUser) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
 
     def close() -> None:
@@ -168,7 +164,7 @@ async def logout(request: Request, user: Anyone) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: Anyone) -> HTMLResponse:
+def home(request: Request, user: StaffUser) -> HTMLResponse:
     return render(request, "staff/templates/home.html", user)
 
 
@@ -198,14 +194,14 @@ def _accounts_page(
 
 
 @router.get("/accounts", response_class=HTMLResponse)
-def accounts_list(request: Request, user: Admin, session: SessionDep) -> HTMLResponse:
+def accounts_list(request: Request, user: AdminUser, session: SessionDep) -> HTMLResponse:
     return _accounts_page(request, user, session)
 
 
 @router.post("/accounts", response_class=HTMLResponse)
 def accounts_create(
     request: Request,
-    user: Admin,
+    user: AdminUser,
     session: SessionDep,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
@@ -228,7 +224,7 @@ def accounts_create(
 def accounts_update(
     request: Request,
     account_id: int,
-    user: Admin,
+    user: AdminUser,
     session: SessionDep,
     role: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
@@ -252,7 +248,7 @@ def accounts_update(
 
 @router.post("/accounts/{account_id}/password", response_class=HTMLResponse)
 def accounts_reset_password(
-    request: Request, account_id: int, user: Admin, session: SessionDep, password: Annotated[str, Form()] = ""
+    request: Request, account_id: int, user: AdminUser, session: SessionDep, password: Annotated[str, Form()] = ""
 ) -> Response:
     try:
         accounts.reset_password(session, account_id, password, actor=user)
@@ -275,7 +271,7 @@ def _pretty(value: Any) -> str:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(
     request: Request,
-    user: Admin,
+    user: AdminUser,
     session: SessionDep,
     actor: str | None = None,
     entity_type: str | None = None,

@@ -1,8 +1,9 @@
 """Who is calling a staff route, and may they: the login session cookie, roles, CSRF.
 
-Every staff page and endpoint declares its roles with ``require_roles`` (admins always pass):
+Every staff page and endpoint declares its roles with ``require_roles`` (admins always pass); the
+declarations are made once, in ``api/deps.py``, and routes take them as parameters:
 
-    AgentUser = Annotated[StaffPrincipal, Depends(require_roles(Role.AGENT))]
+    AgentUser = Annotated[StaffPrincipal, Depends(require_roles(Role.AGENT))]  # api/deps.py
 
 Not logged in: JSON endpoints (``/staff/api/...``) answer 401, pages redirect to the login form.
 Wrong role: 403. Requests that change something (POST, PUT, PATCH, DELETE) must also carry the
@@ -16,9 +17,9 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import Request
 
+from core.audit.actor import Actor
 from core.db import session_scope
 from servicedesk.accounts import service as accounts
 from servicedesk.accounts.roles import Role, role_label
@@ -30,8 +31,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/staff/api/"
 
 
-@dataclass(frozen=True)
-class StaffPrincipal:
+@dataclass(frozen=True, kw_only=True)
+class StaffPrincipal(Actor):
+    """The logged-in officer; as an ``Actor`` it is what the services write in the audit log."""
+
     id: int
     username: str
     display_name: str
@@ -47,7 +50,8 @@ class StaffPrincipal:
 
 
 class StaffAccessError(Exception):
-    """Refused: 401 (not logged in), 403 (role or CSRF). Rendered by ``install_staff_handlers``."""
+    """Refused: 401 (not logged in), 403 (role or CSRF). Rendered by
+    ``api.staff.templating.install_staff_handlers`` (a JSON error, a redirect or a page)."""
 
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(message)
@@ -77,7 +81,8 @@ def _lookup(token: str) -> StaffPrincipal | None:
 async def current_principal(request: Request) -> StaffPrincipal | None:
     """The logged-in officer, or None (looked up once per request)."""
     if hasattr(request.state, "staff_principal"):
-        return request.state.staff_principal
+        known: StaffPrincipal | None = request.state.staff_principal
+        return known
     token = request.cookies.get(SESSION_COOKIE, "")
     principal = await asyncio.to_thread(_lookup, token) if token else None
     request.state.staff_principal = principal
@@ -144,18 +149,6 @@ def login_url(request: Request) -> str:
     return f"/staff/login?next={quote(target, safe='')}"
 
 
-def install_staff_handlers(app: FastAPI) -> None:
-    @app.exception_handler(StaffAccessError)
-    async def _refused(request: Request, error: StaffAccessError) -> Response:
-        if wants_json(request):
-            return JSONResponse({"error": error.message}, status_code=error.status_code)
-        if error.status_code == 401:
-            return RedirectResponse(login_url(request) if request.method == "GET" else "/staff/login", status_code=303)
-        from api.staff.templating import render_refusal
-
-        return render_refusal(request, error.status_code, error.message)
-
-
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
@@ -165,7 +158,6 @@ __all__ = [
     "StaffAccessError",
     "StaffPrincipal",
     "current_principal",
-    "install_staff_handlers",
     "require_login",
     "require_roles",
 ]

@@ -1,6 +1,8 @@
 """Rendering staff pages: one Jinja2 environment rooted at ``api/`` (each domain keeps its
 templates beside its routes: ``console/templates/console.html``), autoescaped, with the base
-page's context (the officer, the CSRF token, the menu for the officer's role)."""
+page's context (the officer, the CSRF token, the menu for the officer's role); and how a refused
+staff request is answered (``install_staff_handlers``). Access itself is decided in security.py,
+which renders nothing, so the two modules depend one way only."""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.staff.security import StaffPrincipal
+from api.staff.security import StaffAccessError, StaffPrincipal, login_url, wants_json
 from servicedesk.accounts.roles import Role
 
 API_DIR = Path(__file__).resolve().parent.parent
@@ -77,3 +79,16 @@ def render(
 def render_refusal(request: Request, status_code: int, message: str) -> HTMLResponse:
     user = getattr(request.state, "staff_principal", None)
     return render(request, "staff/templates/refused.html", user, status_code=status_code, message=message)
+
+
+def install_staff_handlers(app: FastAPI) -> None:
+    """Refusals of ``require_roles``: JSON under /staff/api/, the login form for a page when not
+    logged in, otherwise a page saying why."""
+
+    @app.exception_handler(StaffAccessError)
+    async def _refused(request: Request, error: StaffAccessError) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": error.message}, status_code=error.status_code)
+        if error.status_code == 401:
+            return RedirectResponse(login_url(request) if request.method == "GET" else "/staff/login", status_code=303)
+        return render_refusal(request, error.status_code, error.message)

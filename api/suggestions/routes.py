@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.orm import Session
 
-from api.staff.security import Role, StaffPrincipal, require_roles
-from core.db import get_session
+from api.deps import AgentOrEditorUser, SessionDep
+from api.suggestions.schemas import SuggestionResult
 from knowledge.procedures.suggest import MAX_LIMIT, MAX_QUESTION_LENGTH, suggest
 
 router = APIRouter(prefix="/staff/api", tags=["staff: suggestions"])
@@ -24,10 +23,10 @@ def _invalid(field: str, kind: str, message: str) -> NoReturn:
     raise RequestValidationError([{"loc": ("query", field), "type": kind, "msg": message, "ctx": {"error": message}}])
 
 
-@router.get("/suggestions")
+@router.get("/suggestions", response_model=SuggestionResult)
 def suggestions(
-    session: Annotated[Session, Depends(get_session)],
-    user: Annotated[StaffPrincipal, Depends(require_roles(Role.AGENT, Role.EDITOR))],
+    session: SessionDep,
+    user: AgentOrEditorUser,
     q: Annotated[
         str,
         Query(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from core.db import get_session
+from api.deps import SessionDep
 from knowledge.units import service
 
 router = APIRouter(prefix="/api/units", tags=["units"])
@@ -15,7 +14,7 @@ router = APIRouter(prefix="/api/units", tags=["units"])
 
 @router.get("/resolve")
 def resolve(
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     q: Annotated[
         str, Query(min_length=1, max_length=300, description="Tên xã/phường/tỉnh, cũ hoặc mới, có dấu hay không")
     ],

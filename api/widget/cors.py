@@ -1,6 +1,6 @@
 """Cross-origin access for the widget's API endpoints, so the widget works on any site.
 
-The sites allowed are listed in TTHC_CORS_ORIGINS, comma-separated (``https://phuong.example.vn,
+The sites allowed are listed in TTHC_CORS_ORIGINS (``Settings.cors_origins``), comma-separated (``https://phuong.example.vn,
 https://xa.example.vn``), or ``*`` for any site. Unset: same-origin only (the demo page at ``/``).
 Only ``POST /api/chat``, ``GET /api/chat/history`` and ``GET /api/chat/events`` (an officer's
 replies, Server-Sent Events) answer cross-origin requests; no cookies are involved (the widget
@@ -9,19 +9,18 @@ sends none), so ``*`` does not expose anything a site could not already read.
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core.settings import get_settings, parse_origins
 
 WIDGET_API_PATHS = frozenset({"/api/chat", "/api/chat/history", "/api/chat/events"})
 
 
 def cors_origins(value: str | None = None) -> list[str]:
     """The allowed origins from TTHC_CORS_ORIGINS (or ``value``); empty when unset."""
-    raw = os.environ.get("TTHC_CORS_ORIGINS", "") if value is None else value
-    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    return parse_origins(get_settings().cors_origins if value is None else value)
 
 
 class WidgetCORSMiddleware:

@@ -5,9 +5,10 @@ A site embeds the assistant with one tag (the script finds the API from its own 
     <script src="https://HOST/widget.js" data-title="Trợ lý thủ tục hành chính"
             data-unit="Phường Bến Thành" data-color="#b3261e" defer></script>
 
-``GET /api/chat/history`` reads the conversation back from Rasa's tracker (through
-``api.chat.service.fetch_tracker``) so that a reloaded page shows what was said. It never fails with a 500: when Rasa
-cannot be reached it answers 200 with no messages and ``available: false``.
+``GET /api/chat/history`` reads the conversation back from Rasa's tracker (``api.rasa``: the
+gateway reads it, ``tracker.history_from_events`` says what the citizen saw) so that a reloaded
+page shows what was said. It never fails with a 500: when Rasa cannot be reached it answers 200
+with no messages and ``available: false``.
 """
 
 from __future__ import annotations
@@ -19,35 +20,34 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.chat.schemas import WEB_SENDER_DESCRIPTION, WEB_SENDER_PATTERN, HandoffInfo, WebSender
-from api.chat.service import fetch_tracker, handoff_info, sender_tag
+from api.chat.service import handoff_info
 from api.console.live import (
     MAX_STREAM_SECONDS,
     LiveEvent,
     event_stream,
     format_status,
-    get_hub,
     resume_cursor,
     sse_response,
 )
+from api.deps import ContextDep
 from api.errors import error_responses
+from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
+from api.rasa.tracker import events_of, history_from_events
 from core.db import session_scope
 from servicedesk.handoff import service as handoff_service
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-HISTORY_LIMIT = 200  # most recent messages returned
 # Both endpoints take only web conversation ids (WebSender: any other channel's id is a 422), and
 # read back only the widget's own ones ("web-" + a random UUID, 403 otherwise): an id that can be
 # guessed is no key to a conversation.
 WEB_SENDER = re.compile(r"^web-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-MASKED = "••••"
-MASKED_SLOTS = frozenset({"phone_last4"})  # answers to these questions are not shown again
 
 
 # The sender query parameter of both endpoints: a web conversation id, refused with a Vietnamese
@@ -98,80 +98,6 @@ class HistoryResponse(BaseModel):
     handoff: HandoffInfo | None = Field(default=None, description="The open request for an officer, if any")
 
 
-def _buttons(value: Any) -> list[dict[str, str]]:
-    if not isinstance(value, list):
-        return []
-    return [
-        {"title": b["title"], "payload": b["payload"]}
-        for b in value
-        if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
-    ]
-
-
-def officer_line(event: dict[str, Any], text: str | None) -> dict[str, Any] | None:
-    """A bot event the console appended (an officer's words, or a notice about the officer)."""
-    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
-    if metadata.get("agent") is not True or not text:
-        return None
-    kind = metadata.get("handoff_kind")
-    line: dict[str, Any] = {"from": "agent" if kind == "message" else "system", "text": text}
-    if isinstance(metadata.get("handoff_message_id"), int):
-        line["id"] = metadata["handoff_message_id"]
-    if isinstance(metadata.get("agent_name"), str) and kind == "message":
-        line["agent"] = metadata["agent_name"]
-    return line
-
-
-def history_from_events(events: Any, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
-    """What the citizen saw, from a Rasa tracker's events.
-
-    A button click reaches Rasa as its payload (``/ask_documents{...}``); it is shown as the
-    button's title, as the widget showed it. A payload with no known button is left out. Answers to
-    the last-four-phone-digits question are masked.
-    """
-    messages: list[dict[str, Any]] = []
-    titles: dict[str, str] = {}
-    requested_slot: Any = None
-    for event in events if isinstance(events, list) else []:
-        if not isinstance(event, dict):
-            continue
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") == "requested_slot":
-            requested_slot = event.get("value")
-        elif kind == "active_loop" and event.get("name") is None:
-            requested_slot = None
-        elif kind == "user":
-            text = event.get("text")
-            if not isinstance(text, str) or not text.strip():
-                continue
-            if text.startswith("/"):
-                if text not in titles:
-                    continue
-                text = titles[text]
-            elif requested_slot in MASKED_SLOTS:
-                text = MASKED
-            messages.append({"from": "user", "text": text})
-        elif kind == "bot":
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            text = event.get("text") if isinstance(event.get("text"), str) else None
-            officer = officer_line(event, text)
-            if officer is not None:
-                messages.append(officer)
-                continue
-            buttons = _buttons(data.get("buttons"))
-            custom = data.get("custom") if isinstance(data.get("custom"), dict) else None
-            if not (text or buttons or custom):
-                continue
-            titles.update({b["payload"]: b["title"] for b in buttons})
-            item: dict[str, Any] = {"from": "bot", "text": text}
-            if buttons:
-                item["buttons"] = buttons
-            if custom:
-                item["custom"] = custom
-            messages.append(item)
-    return messages[-limit:]
-
-
 @router.get(
     "/api/chat/history",
     response_model=HistoryResponse,
@@ -179,7 +105,7 @@ def history_from_events(events: Any, limit: int = HISTORY_LIMIT) -> list[dict[st
     responses=error_responses(403, s403="Không phải mã hội thoại của khung chat trên web (web-<UUID>)"),
 )
 async def history(
-    request: Request,
+    context: ContextDep,
     sender: SenderQuery,
 ) -> HistoryResponse | JSONResponse:
     """The conversation so far (user and bot messages), for the web widget to re-render on load."""
@@ -188,12 +114,13 @@ async def history(
             status_code=403,
             content={"error": "Chỉ xem lại được hội thoại của khung chat trên trang web (mã dạng web-<UUID>)."},
         )
-    state = request.app.state
-    settings, client = state.settings, state.http
+    settings, client = context.settings, context.http
     handoff = await _handoff_info_or_none(sender)  # read first: a later officer line is in both, the widget dedups
+    rasa = RasaGateway.from_settings(settings, client)
     try:
-        tracker = await fetch_tracker(settings, client, sender)
-        messages = history_from_events(tracker.get("events")) if tracker is not None else None
+        messages = history_from_events(events_of(await rasa.tracker(sender)))
+    except RasaUnavailable:
+        messages = None
     except Exception as exc:  # noqa: BLE001 - the history is a nicety: never a 500 for it
         logger.warning("history unavailable for sender %s: %s", sender_tag(sender), type(exc).__name__)
         messages = None
@@ -249,7 +176,7 @@ def _start_cursor(sender: str) -> int:
     },
 )
 async def events(
-    request: Request,
+    context: ContextDep,
     sender: SenderQuery,
     after: Annotated[int | None, Query(ge=0, description="Last event id already shown")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
@@ -282,7 +209,7 @@ async def events(
         # say so last, so that the widget closes the stream only once it has everything.
         live = info is not None
         async for chunk in event_stream(
-            get_hub(request.app.state),
+            context.hub,
             fetch,
             cursor,
             first=format_status(status) if live else "",

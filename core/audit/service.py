@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from core.db import utcnow
 from core.pagination import Page
@@ -30,20 +31,19 @@ def _jsonable(value: Any) -> Any:
 def record(
     session: Session,
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     entity_type: str,
     entity_id: str | int | None,
     before: Any = None,
     after: Any = None,
 ) -> AuditEntry:
-    """``actor``: a staff principal (anything with ``username`` and ``role``) or a name such as
-    ``"seed"`` or ``"cli"`` for changes made outside the web pages."""
-    role = getattr(actor, "role", None)
+    """``actor``: the officer (a staff principal is an ``Actor``), or ``CLI`` / ``SEED`` for
+    changes made outside the web pages."""
     entry = AuditEntry(
         at=utcnow(),
-        actor=str(getattr(actor, "username", actor)),
-        actor_role=None if role is None else str(role),
+        actor=actor.username,
+        actor_role=None if actor.role is None else str(actor.role),
         action=action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),

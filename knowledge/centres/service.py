@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold
 from core.audit import service as audit
+from core.audit.actor import Actor
+from core.errors import InvalidError, NotFoundError
 from core.pagination import Page
 from knowledge.centres.models import ServiceCentre
 from knowledge.centres.schemas import CentreInput, CentreRecord
@@ -50,31 +52,15 @@ def seed_demo_centres(session: Session, path: Path) -> int:
     return changed
 
 
-def describe(centre: ServiceCentre) -> str:
-    """Address, hotline and hours, as a citizen reads them; demo data is labelled as such."""
-    lines = [f"🏢 {centre.name}"]
-    if centre.address:
-        lines.append(f"• Địa chỉ: {centre.address}")
-    if centre.phone:
-        lines.append(f"• Điện thoại: {centre.phone}")
-    if centre.email:
-        lines.append(f"• Thư điện tử: {centre.email}")
-    if centre.hours:
-        lines.append(f"• Giờ làm việc: {centre.hours}")
-    if centre.is_demo:
-        lines.append("(Thông tin minh họa — vui lòng kiểm tra trên cổng thông tin của xã/phường.)")
-    return "\n".join(lines)
-
-
 # --- Staff management (knowledge admin) ---------------------------------------------------------
 
 
-class CentreNotFoundError(LookupError):
+class CentreNotFoundError(NotFoundError, LookupError):
     def __init__(self, centre_id: int) -> None:
         super().__init__(f"Không có trung tâm số {centre_id}")
 
 
-class CentreCheckError(ValueError):
+class CentreCheckError(InvalidError, ValueError):
     """Facts the form alone cannot check (the unit exists, the procedures exist); ``errors`` maps
     a field name to a Vietnamese message."""
 
@@ -164,7 +150,7 @@ def _state(centre: ServiceCentre) -> dict[str, Any]:
     return {**CentreRecord.model_validate(centre).model_dump(mode="json"), "origin": centre.origin}
 
 
-def create(session: Session, data: CentreInput, *, actor: Any) -> ServiceCentre:
+def create(session: Session, data: CentreInput, *, actor: Actor) -> ServiceCentre:
     _check(session, data)
     centre = ServiceCentre(**data.model_dump(), origin=ADMIN_ORIGIN)
     session.add(centre)
@@ -181,7 +167,7 @@ def create(session: Session, data: CentreInput, *, actor: Any) -> ServiceCentre:
     return centre
 
 
-def update(session: Session, centre_id: int, data: CentreInput, *, actor: Any) -> tuple[ServiceCentre, bool]:
+def update(session: Session, centre_id: int, data: CentreInput, *, actor: Actor) -> tuple[ServiceCentre, bool]:
     """Returns the centre and whether anything changed; a staff edit takes the unit out of the
     demo seed's hands (origin "admin")."""
     centre = get(session, centre_id)

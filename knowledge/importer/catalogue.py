@@ -453,8 +453,7 @@ def parse_legal_basis(text: str | None, warnings: list[str] | None = None) -> li
             continue
         if start < pos:
             continue
-        title = body[pos:start]
-        title = _NUMBER_PREFIX.sub("", title).strip(" ;,:.-") or None
+        title = _NUMBER_PREFIX.sub("", body[pos:start]).strip(" ;,:.-") or None
         rows.append(LegalBasisRecord(number=number, title=shorten(title, 1000) if title else None))
         pos = end
     rest = body[pos:].strip(" ;,:.-")
@@ -526,8 +525,8 @@ def parse_result(text: str | None) -> str | None:
     text = strip_portal_tail(clean(text, multiline=True))
     if not text:
         return None
-    items = [clean(p, multiline=True) for p in _RESULT_CODE.split(text)]
-    items = [i.rstrip(" .;,") for i in items if i and i.rstrip(" .;,")]
+    items = [(clean(p, multiline=True) or "").rstrip(" .;,") for p in _RESULT_CODE.split(text)]
+    items = [i for i in items if i]
     return "; ".join(items) or None
 
 

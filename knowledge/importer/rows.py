@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from core.errors import InvalidError
 from knowledge.procedures.history import FIELD_LABELS
 from knowledge.procedures.schemas import ProcedureRecord
 
 __all__ = ["FIELD_LABELS", "ImportFileError", "ParsedRow", "RowError", "validation_error"]
 
 
-class ImportFileError(ValueError):
+class ImportFileError(InvalidError, ValueError):
     """The file as a whole cannot be imported (missing, unknown format, unreadable, bad header)."""
 
 
-class RowError(ValueError):
+class RowError(InvalidError, ValueError):
     """A row that cannot become a procedure record.
 
     ``message`` is Vietnamese for the admin; ``detail`` is the technical reason.

@@ -1,6 +1,6 @@
 """Import a whole file of procedures as one transaction, with a per-row report.
 
-    report = import_file(session, Path("catalogue.jsonl"), actor="admin@example")
+    report = import_file(session, Path("catalogue.jsonl"), actor=Actor("admin@example"))
 
 Every write goes through ``knowledge.procedures.service.upsert`` (origin "import", aliases
 kept), so each change leaves a version. If any row is rejected nothing is applied, unless
@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from core.db import begin_writing
 from knowledge.importer import limits
 from knowledge.importer.catalogue import iter_json, iter_jsonl
@@ -196,7 +197,7 @@ def import_file(
     session: Session,
     path: Path | str,
     *,
-    actor: str,
+    actor: Actor,
     dry_run: bool = False,
     allow_partial: bool = False,
     overwrite_curated: bool = False,
@@ -231,7 +232,7 @@ def apply_parsed(
     session: Session,
     parsed_file: ParsedFile,
     *,
-    actor: str,
+    actor: Actor,
     dry_run: bool = False,
     allow_partial: bool = False,
     overwrite_curated: bool = False,
@@ -300,14 +301,16 @@ def apply_parsed(
     return report
 
 
-def _apply_row(session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool) -> RowOutcome:
+def _apply_row(
+    session: Session, parsed: ParsedRow, *, actor: Actor, source: str, overwrite_curated: bool
+) -> RowOutcome:
     outcome = _apply_record(session, parsed, actor=actor, source=source, overwrite_curated=overwrite_curated)
     outcome.name = parsed.record.name if parsed.record is not None else None
     return outcome
 
 
 def _apply_record(
-    session: Session, parsed: ParsedRow, *, actor: str, source: str, overwrite_curated: bool
+    session: Session, parsed: ParsedRow, *, actor: Actor, source: str, overwrite_curated: bool
 ) -> RowOutcome:
     record = parsed.record
     assert record is not None

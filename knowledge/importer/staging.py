@@ -29,7 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import service as audit
+from core.audit.actor import Actor
 from core.db import begin_writing
+from core.errors import ConflictError
 from core.settings import get_settings
 from knowledge.importer import limits
 from knowledge.importer.rows import ImportFileError
@@ -45,7 +47,7 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 META = "meta.json"
 
 
-class StagingError(ValueError):
+class StagingError(ConflictError, ValueError):
     """A preview cannot be committed; the message is Vietnamese for the editor."""
 
 
@@ -119,7 +121,7 @@ def stage_upload(
     upload: BinaryIO | Iterable[bytes],
     filename: str,
     *,
-    actor: procedures.ActorLike,
+    actor: Actor,
     options: ImportOptions,
     root: Path | None = None,
     now: dt.datetime | None = None,
@@ -145,7 +147,7 @@ def stage_upload(
         report = apply_parsed(
             session,
             parsed,
-            actor=procedures.actor_name(actor),
+            actor=actor,
             dry_run=True,
             allow_partial=options.allow_partial,
             overwrite_curated=options.overwrite_curated,
@@ -159,7 +161,7 @@ def stage_upload(
         filename=name,
         size=size,
         sha256=digest,
-        actor=procedures.actor_name(actor),
+        actor=actor.username,
         created_at=now.isoformat(),
         options=options,
         fingerprint=fingerprint,
@@ -192,9 +194,7 @@ def _report_dict(report: ImportReport) -> dict[str, Any]:
     return data
 
 
-def load(
-    token: str, *, actor: procedures.ActorLike, root: Path | None = None, now: dt.datetime | None = None
-) -> StagedImport:
+def load(token: str, *, actor: Actor, root: Path | None = None, now: dt.datetime | None = None) -> StagedImport:
     """The staged preview for ``token``, if it is still valid and belongs to ``actor``."""
     root = root or staging_root()
     if not _TOKEN.match(token or ""):
@@ -208,7 +208,7 @@ def load(
     if (now or _now()) >= staged.expires_at:
         shutil.rmtree(folder, ignore_errors=True)
         raise PreviewExpiredError()
-    if staged.actor != procedures.actor_name(actor):
+    if staged.actor != actor.username:
         raise StagingError("Bản xem trước này do người khác tải lên; hãy tự tải tệp lên để xem trước.")
     return staged
 
@@ -217,7 +217,7 @@ def commit_staged(
     session: Session,
     token: str,
     *,
-    actor: procedures.ActorLike,
+    actor: Actor,
     root: Path | None = None,
     now: dt.datetime | None = None,
 ) -> ImportReport:
@@ -240,7 +240,7 @@ def commit_staged(
     report = apply_parsed(
         session,
         parsed,
-        actor=procedures.actor_name(actor),
+        actor=actor,
         allow_partial=staged.options.allow_partial,
         overwrite_curated=staged.options.overwrite_curated,
         commit=False,
@@ -294,7 +294,7 @@ def _outcome(report: dict[str, Any]) -> list[tuple[Any, ...]]:
     ] + [(r["row"], r["code"], "rejected") for r in report["rows"] if r["status"] == "rejected"]
 
 
-def _audit(session: Session, report: ImportReport, staged: StagedImport, actor: procedures.ActorLike) -> None:
+def _audit(session: Session, report: ImportReport, staged: StagedImport, actor: Actor) -> None:
     added = [r.code for r in report.added if r.code]
     snapshots: dict[str, dict[str, Any]] = {}
     for start in range(0, len(added), 500):

@@ -18,6 +18,38 @@ from knowledge.procedures.models import (
 MAX_CONDITIONAL_DOCUMENTS = 4
 MAX_STEPS = 7
 
+# --- which procedure? (knowledge.procedures.resolution decides; these are its words) ---------
+
+# Several procedures match the question: the citizen picks one of the buttons.
+CHOOSE_PROCEDURE = "Anh/chị muốn hỏi thủ tục nào dưới đây ạ?"
+# No procedure is named, by the message or the conversation.
+NAME_THE_PROCEDURE = (
+    "Dạ, em chưa xác định được anh/chị hỏi thủ tục nào. Anh/chị nhắn giúp em tên thủ tục, "
+    "ví dụ: “đăng ký khai sinh”, “đăng ký tạm trú”, “chứng thực bản sao” ạ."
+)
+# The assistant did not understand the message, and offers what it may have meant.
+DID_YOU_MEAN = "Dạ, em chưa chắc đã hiểu đúng. Có phải anh/chị muốn hỏi một trong các nội dung sau không ạ?"
+# The assistant did not understand the message and has nothing to offer.
+SAY_IT_AGAIN = "Dạ, em chưa hiểu rõ ý anh/chị. Anh/chị nói rõ hơn tên thủ tục hoặc điều cần hỏi giúp em ạ."
+# What the assistant can help with, as button titles, by the intent the button sends; offered in
+# the order of the NLU's ranking when the message matched no procedure.
+TOPIC_CHOICES: dict[str, str] = {
+    "ask_documents": "Hỏi hồ sơ, giấy tờ",
+    "ask_fee": "Hỏi lệ phí",
+    "ask_processing_time": "Hỏi thời gian giải quyết",
+    "ask_submission_place": "Hỏi nơi nộp hồ sơ",
+    "ask_online_submission": "Nộp trực tuyến",
+    "check_dossier_status": "Tra cứu hồ sơ",
+    "find_office": "Tìm trung tâm hành chính công",
+    "ask_unit_change": "Tra xã, phường mới",
+    "give_feedback": "Gửi phản ánh",
+}
+
+
+def choice_title(name: str, code: str) -> str:
+    """A procedure as a button title: the name a citizen knows, the code an officer can check."""
+    return f"{name} ({code})"
+
 
 def _source_line(proc: Procedure) -> str:
     parts = []

@@ -1,5 +1,6 @@
 """Comparing procedure snapshots: field-level changes and a unified text diff, for the admin's
-history pages and the import preview. Pure functions over ``ProcedureRecord`` JSON snapshots."""
+history pages and the import preview; and a procedure's version timeline with the pair of versions
+its history page compares by default. Pure functions over ``ProcedureRecord`` JSON snapshots."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import Any
 
 import yaml
 
-from knowledge.procedures.models import CHANNEL_LABELS, DOCUMENT_KIND_LABELS, LEVEL_LABELS
+from knowledge.procedures.models import (
+    CHANNEL_LABELS,
+    DOCUMENT_KIND_LABELS,
+    LEVEL_LABELS,
+    Procedure,
+    ProcedureVersion,
+)
 from knowledge.procedures.schemas import ProcedureRecord
 
 # Vietnamese names of ProcedureRecord fields, for messages and pages an editor acts on.
@@ -161,3 +168,64 @@ def _ordered_keys(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
+
+
+# --- a procedure's timeline --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    version: ProcedureVersion
+    changes: list[FieldChange]  # against the version before (none for the first)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    from_version: int
+    to_version: int
+    fields: list[FieldChange]
+    lines: list[DiffLine]
+
+
+@dataclass(frozen=True)
+class VersionHistory:
+    entries: list[TimelineEntry]  # newest first
+    latest: int  # the current version number (0 when the procedure has none)
+    numbers: list[int]  # every version number, newest first
+    diff: VersionDiff | None  # None when the procedure has no version
+
+
+def version_history(
+    procedure: Procedure, from_version: int | None = None, to_version: int | None = None
+) -> VersionHistory:
+    """The timeline of ``procedure`` and the diff of two of its versions.
+
+    By default (or when a number asked for does not exist) the diff compares the latest version
+    with the one before it: what the last change did, which is what an editor opening the page
+    after an edit or a revert wants to see. A procedure with one version compares it with itself."""
+    versions = sorted(procedure.versions, key=lambda v: v.version)
+    by_number = {v.version: v for v in versions}
+    latest = max(by_number, default=0)
+    entries: list[TimelineEntry] = []
+    previous: dict[str, Any] | None = None
+    for item in versions:
+        changes = field_changes(previous, item.snapshot) if previous is not None else []
+        entries.append(TimelineEntry(item, changes))
+        previous = item.snapshot
+    entries.reverse()
+
+    diff = None
+    if by_number:
+        to_number = to_version if to_version in by_number else latest
+        default_from = max((n for n in by_number if n < to_number), default=to_number)
+        from_number = from_version if from_version in by_number else default_from
+        before, after = by_number[from_number].snapshot, by_number[to_number].snapshot
+        diff = VersionDiff(
+            from_version=from_number,
+            to_version=to_number,
+            fields=field_changes(before, after),
+            lines=unified_diff(
+                before, after, before_name=f"phiên bản {from_number}", after_name=f"phiên bản {to_number}"
+            ),
+        )
+    return VersionHistory(entries=entries, latest=latest, numbers=sorted(by_number, reverse=True), diff=diff)

@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import fold, has_diacritics, normalize
+from core.db import database_key
 from core.settings import get_settings
 from knowledge.procedures.models import Procedure, ProcedureVersion
 from knowledge.procedures.service import list_published
@@ -276,7 +277,7 @@ class ProcedureIndex:
     @classmethod
     def build(cls, procedures: Iterable[Procedure]) -> ProcedureIndex:
         index = cls()
-        term_counts: list[Counter[str]] = []
+        term_counts: list[dict[str, float]] = []
         fields: dict[str, str] = {}  # a few dozen fields for thousands of procedures
         for doc_id, proc in enumerate(procedures):
             written_name, brackets, clause = _name_parts(proc.name)
@@ -288,7 +289,7 @@ class ProcedureIndex:
             aliases = [_key(alias) for alias in written_aliases]
             first_clause = _key(clause)
             field_words = _key(written_field)
-            terms: Counter[str] = Counter()
+            terms: dict[str, float] = defaultdict(float)  # weights are fractional
             for term in name + _bigrams(name):
                 terms[term] += _NAME_WEIGHT
             per_alias = Counter(t for alias in aliases for t in set(alias + _bigrams(alias)))
@@ -371,7 +372,7 @@ class ProcedureIndex:
         folded = fold(text)  # same words as text, one for one
         written = {f: w for w, f in zip(text.split(), folded.split(), strict=True) if w != f}
         if has_diacritics(text):
-            stop = {fold(w) for w in text.split() if w in _STOPWORDS} - {
+            stop = frozenset({fold(w) for w in text.split() if w in _STOPWORDS}) - {
                 fold(w) for w in text.split() if w not in _STOPWORDS
             }
             unsure: frozenset[str] = frozenset()
@@ -558,7 +559,7 @@ class ProcedureSearch:
         return session.scalar(select(func.max(ProcedureVersion.id))) or 0
 
     def index(self, session: Session) -> ProcedureIndex:
-        key = str(session.get_bind().url)
+        key = database_key(session)
         now = time.monotonic()
         cached = self._indexes.get(key)
         if cached is not None and now - cached[2] < self._check_interval:

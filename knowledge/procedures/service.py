@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from bot.vntext import normalize_folded
 from core.audit import service as audit
+from core.audit.actor import Actor
+from core.db import database_key
+from core.errors import ConflictError, NotFoundError
 from core.pagination import Page
 from knowledge.procedures.models import (
     Procedure,
@@ -25,7 +30,7 @@ from knowledge.procedures.schemas import ProcedureRecord
 ADMIN_ORIGIN = "admin"
 
 
-class AliasConflictError(ValueError):
+class AliasConflictError(ConflictError, ValueError):
     """An alias already names another procedure."""
 
 
@@ -36,7 +41,7 @@ class UpsertResult:
     changed: bool
 
 
-def _load_options():  # noqa: ANN202 - SQLAlchemy option tuple
+def _load_options() -> tuple[LoaderOption, ...]:
     return (
         selectinload(Procedure.channels),
         selectinload(Procedure.documents),
@@ -49,6 +54,16 @@ def get_by_code(session: Session, code: str, *, include_unpublished: bool = Fals
     if not include_unpublished:
         stmt = stmt.where(Procedure.published.is_(True))
     return session.scalars(stmt).first()
+
+
+def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Procedure names for codes (published or not: a conversation may name one since unpublished);
+    codes of no procedure are left out."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(wanted)))
+    return {code: name for code, name in rows}
 
 
 def list_published(session: Session) -> list[Procedure]:
@@ -126,7 +141,7 @@ def upsert(
     session: Session,
     record: ProcedureRecord,
     *,
-    actor: str,
+    actor: Actor,
     origin: str = "seed",
     note: str | None = None,
     keep_aliases: bool = False,
@@ -163,7 +178,9 @@ def upsert(
 
     version = len(procedure.versions) + 1
     procedure.versions.append(
-        ProcedureVersion(version=version, snapshot=record.model_dump(mode="json"), changed_by=actor, change_note=note)
+        ProcedureVersion(
+            version=version, snapshot=record.model_dump(mode="json"), changed_by=actor.username, change_note=note
+        )
     )
     session.flush()
     return UpsertResult(record.code, created=existing is None, changed=True)
@@ -194,7 +211,7 @@ def _replace_aliases(session: Session, procedure: Procedure, aliases: list[str])
     ]
 
 
-def set_published(session: Session, code: str, published: bool, *, actor: str) -> bool:
+def set_published(session: Session, code: str, published: bool, *, actor: Actor) -> bool:
     """Publish or withdraw a procedure; recorded as a version, which is also what tells every
     process's search index that the catalogue changed. Returns False for an unknown code."""
     procedure = get_by_code(session, code, include_unpublished=True)
@@ -206,7 +223,7 @@ def set_published(session: Session, code: str, published: bool, *, actor: str) -
             ProcedureVersion(
                 version=len(procedure.versions) + 1,
                 snapshot=to_record(procedure).model_dump(mode="json"),
-                changed_by=actor,
+                changed_by=actor.username,
                 change_note="xuất bản" if published else "ngừng xuất bản",
             )
         )
@@ -217,34 +234,24 @@ def set_published(session: Session, code: str, published: bool, *, actor: str) -
 # --- Staff changes (knowledge admin): optimistic concurrency, audit, history ----------------------
 
 
-class Actor(Protocol):
-    """A signed-in staff member (``api.staff.security.StaffPrincipal`` satisfies it)."""
-
-    @property
-    def username(self) -> str: ...
-
-
-ActorLike = str | Actor
-
-
-class ProcedureNotFoundError(LookupError):
+class ProcedureNotFoundError(NotFoundError, LookupError):
     def __init__(self, code: str) -> None:
         super().__init__(f"Không có thủ tục mã {code} trong kho tri thức")
         self.code = code
 
 
-class VersionNotFoundError(LookupError):
+class VersionNotFoundError(NotFoundError, LookupError):
     def __init__(self, code: str, version: int) -> None:
         super().__init__(f"Thủ tục {code} không có phiên bản {version}")
 
 
-class ProcedureExistsError(ValueError):
+class ProcedureExistsError(ConflictError, ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(f"Mã thủ tục {code} đã có trong kho tri thức")
         self.code = code
 
 
-class StaleVersionError(ValueError):
+class StaleVersionError(ConflictError, ValueError):
     """Someone saved the procedure after the editor opened it."""
 
     def __init__(self, code: str, expected: int, current: int, changed_by: str | None = None) -> None:
@@ -263,10 +270,6 @@ class ChangeOutcome:
     code: str
     changed: bool
     version: int  # the latest version after the operation
-
-
-def actor_name(actor: ActorLike) -> str:
-    return actor if isinstance(actor, str) else actor.username
 
 
 def current_version(procedure: Procedure) -> int:
@@ -292,12 +295,12 @@ def _check_version(procedure: Procedure, expected_version: int | None) -> None:
 
 
 def create(
-    session: Session, record: ProcedureRecord, *, actor: ActorLike, published: bool = False, note: str | None = None
+    session: Session, record: ProcedureRecord, *, actor: Actor, published: bool = False, note: str | None = None
 ) -> ChangeOutcome:
     """A new procedure written by an editor; unpublished (a draft) unless ``published``."""
     if get_by_code(session, record.code, include_unpublished=True) is not None:
         raise ProcedureExistsError(record.code)
-    upsert(session, record, actor=actor_name(actor), origin=ADMIN_ORIGIN, note=note or "tạo mới")
+    upsert(session, record, actor=actor, origin=ADMIN_ORIGIN, note=note or "tạo mới")
     procedure = require(session, record.code)
     procedure.published = published
     session.flush()
@@ -318,7 +321,7 @@ def edit(
     code: str,
     record: ProcedureRecord,
     *,
-    actor: ActorLike,
+    actor: Actor,
     expected_version: int | None,
     note: str | None = None,
     action: str = "procedure.update",
@@ -334,7 +337,7 @@ def edit(
         # Levels are a set (a form lists them in its own order): same set, no change.
         record = record.model_copy(update={"levels": stored.levels})
     before = _audit_state(procedure)
-    result = upsert(session, record, actor=actor_name(actor), origin=ADMIN_ORIGIN, note=note or "sửa nội dung")
+    result = upsert(session, record, actor=actor, origin=ADMIN_ORIGIN, note=note or "sửa nội dung")
     if not result.changed:
         return ChangeOutcome(code, changed=False, version=current_version(procedure))
     procedure.origin = ADMIN_ORIGIN
@@ -359,9 +362,7 @@ def get_version(session: Session, code: str, version: int) -> ProcedureVersion:
     raise VersionNotFoundError(code, version)
 
 
-def revert(
-    session: Session, code: str, version: int, *, actor: ActorLike, expected_version: int | None
-) -> ChangeOutcome:
+def revert(session: Session, code: str, version: int, *, actor: Actor, expected_version: int | None) -> ChangeOutcome:
     """Write a new version equal to ``version``'s snapshot; history is never rewritten."""
     old = get_version(session, code, version)
     record = ProcedureRecord.model_validate(old.snapshot)
@@ -376,13 +377,13 @@ def revert(
     )
 
 
-def publish(session: Session, code: str, published: bool, *, actor: ActorLike) -> ChangeOutcome:
+def publish(session: Session, code: str, published: bool, *, actor: Actor) -> ChangeOutcome:
     """Publish or withdraw as an editor (audited); unpublished procedures are never answered to
     citizens (search and ``get_by_code`` only see published ones)."""
     procedure = require(session, code)
     if procedure.published == published:
         return ChangeOutcome(code, changed=False, version=current_version(procedure))
-    set_published(session, code, published, actor=actor_name(actor))
+    set_published(session, code, published, actor=actor)
     audit.record(
         session,
         actor=actor,
@@ -479,13 +480,14 @@ def browse(
     total = len(rows)
     page = max(1, min(page, max(1, -(-total // per_page))))
     window = rows[(page - 1) * per_page : page * per_page]
-    versions = dict(
-        session.execute(
+    versions: dict[int, int] = {
+        procedure_id: version
+        for procedure_id, version in session.execute(
             select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.version))
             .where(ProcedureVersion.procedure_id.in_([r.id for r in window]))
             .group_by(ProcedureVersion.procedure_id)
-        ).all()
-    )
+        )
+    }
     return ProcedurePage(
         rows=[
             ProcedureRow(
@@ -511,7 +513,7 @@ _HAYSTACKS: dict[str, tuple[str, dict[int, str]]] = {}
 
 def _haystacks(session: Session) -> dict[int, str]:
     """Folded code, name and aliases per procedure, rebuilt only when the catalogue changed."""
-    key = str(session.get_bind().url)
+    key = database_key(session)
     fingerprint = catalogue_fingerprint(session)
     cached = _HAYSTACKS.get(key)
     if cached is not None and cached[0] == fingerprint:

@@ -9,14 +9,15 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from core.audit.actor import SEED
+from core.errors import InvalidError
 from knowledge.procedures import service as procedures
 from knowledge.procedures.schemas import ProcedureRecord
 
 SEED_DIR = Path(__file__).resolve().parent
-SEED_ACTOR = "seed"
 
 
-class SeedError(ValueError):
+class SeedError(InvalidError, ValueError):
     """A seed file is invalid; the message names the file and the field."""
 
 
@@ -41,7 +42,7 @@ def seed_procedures(session: Session, directory: Path = SEED_DIR / "procedures")
         record = read_procedure_file(path)
         if path.stem != record.code:
             raise SeedError(f"{path.name}: file name must be the procedure code {record.code}")
-        result = procedures.upsert(session, record, actor=SEED_ACTOR, origin="seed", note=f"seed {path.name}")
+        result = procedures.upsert(session, record, actor=SEED, origin="seed", note=f"seed {path.name}")
         bucket = report.added if result.created else report.updated if result.changed else report.unchanged
         bucket.append(record.code)
     return report

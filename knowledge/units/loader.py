@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold
@@ -106,12 +107,12 @@ def load_units(session: Session, sources: SourceData | None = None) -> LoadRepor
             continue
         desired[key] = row
 
-    unit = AdministrativeUnit.__table__
+    unit = cast(Table, AdministrativeUnit.__table__)  # typed as a FromClause; a Table at run time
     existing: dict[tuple[str, str, str], tuple[int, tuple]] = {}
-    for row in session.execute(
+    for stored in session.execute(
         select(unit.c.id, unit.c.status, unit.c.level, unit.c.code, *(unit.c[f] for f in _FIELDS))
     ):
-        existing[(row.status, row.level, row.code)] = (row.id, tuple(row[4:]))
+        existing[(stored.status, stored.level, stored.code)] = (stored.id, tuple(stored[4:]))
 
     to_insert = [row for key, row in desired.items() if key not in existing]
     to_update = [
@@ -151,7 +152,7 @@ def load_units(session: Session, sources: SourceData | None = None) -> LoadRepor
     report.partial_successions = sum(wanted.values())
     report.split_former_communes = len({f for (f, _), p in wanted.items() if p})
 
-    succ = UnitSuccession.__table__
+    succ = cast(Table, UnitSuccession.__table__)
     have = {
         (row.former_id, row.current_id): (row.id, row.partial)
         for row in session.execute(select(succ.c.id, succ.c.former_id, succ.c.current_id, succ.c.partial))
@@ -177,15 +178,3 @@ def load_units(session: Session, sources: SourceData | None = None) -> LoadRepor
     session.flush()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def main() -> None:  # pragma: no cover - manual use: python -m knowledge.units.loader
-    from core.db import session_scope
-
-    with session_scope() as session:
-        report = load_units(session)
-    print(report)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -22,9 +22,10 @@ import re
 import threading
 import weakref
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.vntext import canonical_tones, fold, normalize
@@ -51,6 +52,13 @@ class Successor:
     partial: bool  # only part of the former unit's territory went there
 
 
+@dataclass(frozen=True)
+class CurrentUnit:
+    code: str
+    name: str
+    province_name: str
+
+
 @dataclass
 class UnitMatch:
     code: str
@@ -67,7 +75,14 @@ class UnitMatch:
     def is_split(self) -> bool:
         return any(s.partial for s in self.successors)
 
-    def to_dict(self) -> dict:
+    def current_units(self) -> list[CurrentUnit]:
+        """The current unit(s) a citizen of this unit deals with now: itself when current, else
+        its successors (main one first)."""
+        if self.status == "current":
+            return [CurrentUnit(self.code, self.name, self.province.name)]
+        return [CurrentUnit(s.code, s.name, s.province.name) for s in self.successors]
+
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -202,8 +217,8 @@ class _Unit:
     district: str | None  # district id: "<province code>|<district name>"
     accent_keys: frozenset[str]  # bare name with its diacritics, lower case, no spaces
     numeric: bool
-    own_provinces: frozenset
-    related_provinces: frozenset = frozenset()
+    own_provinces: frozenset[tuple[str, str]]  # (status, province code)
+    related_provinces: frozenset[tuple[str, str]] = frozenset()
     successors: list[tuple[int, bool]] = field(default_factory=list)
     predecessors: list[int] = field(default_factory=list)
 
@@ -300,10 +315,10 @@ class _Index:
 
         ward_aliases, district_aliases = read_aliases()
         for code, aliases in ward_aliases.items():
-            idx = self.by_code.get(("former", code))
-            if idx is not None:
+            former = self.by_code.get(("former", code))
+            if former is not None:
                 for alias in aliases:  # earlier names, e.g. "Phường 6" for Phường Võ Thị Sáu (Quận 3)
-                    self._add(self.by_key, alias, idx)
+                    self._add(self.by_key, alias, former)
         for (pcode, dname), aliases in district_aliases.items():
             district = f"{pcode}|{dname}"
             if district in self.district_type:
@@ -314,7 +329,7 @@ class _Index:
         self.fuzzy_districts = [k for k in self.districts if len(k) >= 5 and not _is_number(k)]
 
     @staticmethod
-    def _add(table: dict, key: str, value) -> None:
+    def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
         if not key:
             return
         bucket = table.setdefault(key, [])
@@ -376,9 +391,9 @@ class _Index:
                         key = "".join(tokens[end:j])
                         if len(key) < 5:
                             continue
-                        best = process.extractOne(key, self.fuzzy_districts, scorer=fuzz.ratio, score_cutoff=86)
-                        if best:
-                            districts.append((end, j, self.districts[best[0]], subtype))
+                        closest = process.extractOne(key, self.fuzzy_districts, scorer=fuzz.ratio, score_cutoff=86)
+                        if closest:
+                            districts.append((end, j, self.districts[closest[0]], subtype))
 
         # Seats: "thị trấn Đồng Phú" said for the town of huyện Đồng Phú (Thị trấn Tân Phú).
         for start, end, ids, _sub in districts:
@@ -461,15 +476,15 @@ class _Index:
         for ps, pe, refs in provinces:
             kw = q.kw_end.get(ps)
             for status, code in refs:
-                idx = self.by_code.get((status, code))
-                if idx is None:
+                province = self.by_code.get((status, code))
+                if province is None:
                     continue
                 score = 2.0 + 0.35 * (pe - ps) + (2.0 if kw and kw[1] & PROVINCE else 0.0)
                 if kw and not kw[1] & PROVINCE:
                     score -= 3.0
                 score += 0.3 if status == "former" and q.former_hint else 0.05 if status == "current" else 0.0
-                if score > best.get(idx, -1e9):
-                    best[idx] = score
+                if score > best.get(province, -1e9):
+                    best[province] = score
 
         ranked = sorted(
             ((score, idx) for idx, score in best.items() if score >= MIN_SCORE),
@@ -507,7 +522,8 @@ class _Index:
 # --- cache -----------------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per database (engine or connection): the table signature the index was built for, and the index.
+_indexes: weakref.WeakKeyDictionary[Engine | Connection, tuple[tuple[Any, ...], _Index]] = weakref.WeakKeyDictionary()
 
 
 _unit_table = AdministrativeUnit.__table__
@@ -521,7 +537,7 @@ _SIGNATURE = select(
 )
 
 
-def _signature(session: Session) -> tuple:
+def _signature(session: Session) -> tuple[Any, ...]:
     return tuple(session.execute(_SIGNATURE).one())
 
 

@@ -103,6 +103,7 @@ def legacy_data_dir() -> Path | None:
 
 
 def _package_current() -> tuple[list[UnitRecord], list[UnitRecord]]:
+    # Deferred: the package loads its whole data set on import, needed only while units are loaded.
     from vietnam_provinces import Province, Ward
 
     provinces: dict[str, UnitRecord] = {}

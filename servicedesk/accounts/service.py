@@ -15,7 +15,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import service as audit
+from core.audit.actor import CLI, Actor
 from core.db import utcnow
+from core.errors import InvalidError
 from servicedesk.accounts.models import StaffSession, StaffUser
 from servicedesk.accounts.roles import Role, role_label
 
@@ -29,7 +31,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("tthc-dummy-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(InvalidError, ValueError):
     """A refused account change; the message is shown to the officer as is."""
 
 
@@ -95,7 +97,7 @@ def create_account(
     password: str,
     display_name: str,
     role: str,
-    actor: object = "cli",
+    actor: Actor = CLI,
 ) -> StaffUser:
     name = _check_username(username)
     _check_password(password)
@@ -197,7 +199,7 @@ def update_account(
     session: Session,
     user_id: int,
     *,
-    actor: object,
+    actor: Actor,
     role: str | None = None,
     active: bool | None = None,
     display_name: str | None = None,
@@ -234,7 +236,7 @@ def update_account(
     return user, True
 
 
-def reset_password(session: Session, user_id: int, password: str, *, actor: object) -> StaffUser:
+def reset_password(session: Session, user_id: int, password: str, *, actor: Actor) -> StaffUser:
     user = get(session, user_id)
     _check_password(password)
     user.password_hash = _hasher.hash(password)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidError
+from core.labels import CHAT_CHANNEL_LABELS, chat_channel_label, intent_label
 from core.privacy import sender_hash
 from knowledge.procedures.models import Procedure
 from knowledge.units.models import AdministrativeUnit
@@ -40,39 +42,12 @@ UNKNOWN_UNIT = "Chưa rõ đơn vị"
 _UNIT_CODE = re.compile(r"[0-9]{2,8}")
 _BATCH = 5_000
 
-CHANNEL_LABELS = {"web": "Trang web", "zalo": "Zalo"}
-INTENT_LABELS = {
-    "ask_procedure": "Hỏi về thủ tục",
-    "ask_documents": "Hỏi hồ sơ, giấy tờ",
-    "ask_fee": "Hỏi phí, lệ phí",
-    "ask_processing_time": "Hỏi thời hạn giải quyết",
-    "ask_steps": "Hỏi các bước thực hiện",
-    "ask_submission_place": "Hỏi nơi nộp hồ sơ",
-    "ask_online_submission": "Hỏi nộp trực tuyến",
-    "ask_unit_change": "Hỏi đơn vị hành chính mới",
-    "find_office": "Tìm trung tâm phục vụ hành chính công",
-    "check_dossier_status": "Tra cứu hồ sơ",
-    "give_feedback": "Gửi phản ánh, kiến nghị",
-    "rate_service": "Đánh giá",
-    "request_human": "Xin gặp cán bộ",
-    "inform": "Cung cấp thông tin",
-    "greet": "Chào hỏi",
-    "goodbye": "Chào tạm biệt",
-    "thank": "Cảm ơn",
-    "affirm": "Đồng ý",
-    "deny": "Từ chối",
-    "bot_challenge": "Hỏi có phải máy không",
-    "out_of_scope": "Ngoài phạm vi",
-    "nlu_fallback": "Không hiểu câu hỏi",
-}
 
-
-class InvalidRange(ValueError):
+class InvalidRange(InvalidError, ValueError):
     """A date range the page cannot show; the message is for the officer (Vietnamese)."""
 
     def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+        super().__init__(message, field=field_name)
         self.message = message
 
 
@@ -328,11 +303,12 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
     totals.feedback = _count_feedback(session, filters, sender_unit)
 
     top_procedures = _top(procedures)
-    names = dict(
-        session.execute(
+    names: dict[str, str] = {
+        code: name
+        for code, name in session.execute(
             select(Procedure.code, Procedure.name).where(Procedure.code.in_([code for code, _ in top_procedures]))
-        ).all()
-    )
+        )
+    }
     unit_labels = unit_names(session, seen_units | set(by_unit) | ({filters.unit} if filters.unit else set()))
     return AnalyticsReport(
         start=filters.start.isoformat(),
@@ -347,13 +323,13 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
             for code, count in top_procedures
         ],
         top_intents=[
-            Ranked(intent, INTENT_LABELS.get(intent, intent), count, len(intent_conversations[intent]))
+            Ranked(intent, intent_label(intent), count, len(intent_conversations[intent]))
             for intent, count in _top(intents)
         ],
         rating_distribution=distribution,
-        channels=[g.stats(k, CHANNEL_LABELS.get(k, k)) for k, g in sorted(by_channel.items())],
+        channels=[g.stats(k, chat_channel_label(k)) for k, g in sorted(by_channel.items())],
         units=[g.stats(k, unit_labels[k]) for k, g in sorted(by_unit.items(), key=lambda kv: (-kv[1].messages, kv[0]))],
-        available_channels=sorted(seen_channels | set(CHANNEL_LABELS)),
+        available_channels=sorted(seen_channels | set(CHAT_CHANNEL_LABELS)),
         available_units=sorted(seen_units, key=lambda code: _unit_order(code, unit_labels)),
         unit_labels=unit_labels,
     )

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from core.db import session_scope as db_session_scope
-from servicedesk.dossiers.config import DossierSettings
+from core.settings import DossierSettings
 from servicedesk.dossiers.hashing import burn_verification, mask_code, verify_last4
 from servicedesk.dossiers.models import Dossier
 from servicedesk.dossiers.views import UNKNOWN_STATUS, DossierView, StatusEventView
@@ -335,7 +335,7 @@ class HttpConnector:
         data = self._json(response)
         if not isinstance(data, dict) or not isinstance(data.get("hop_le"), bool):
             raise ConnectorProtocolError("answer without a boolean hop_le")
-        return data["hop_le"]
+        return bool(data["hop_le"])
 
 
 def get_connector(settings: DossierSettings, session_scope: SessionScope | None = None) -> DossierConnector:

@@ -100,7 +100,12 @@ def burn_verification(candidate: str, pepper: bytes) -> None:
 # --- senders and codes (rate limiting) -------------------------------------------------------------
 
 
-def sender_hash(sender_id: str, pepper: bytes) -> str:
+def keyed_sender_hash(sender_id: str, pepper: bytes) -> str:
+    """The conversation id keyed with the deployment's pepper (HMAC-SHA256), for the lookup limits
+    of the dossier domain: without the pepper nobody can tell which conversation a row counts.
+
+    Not ``core.privacy.sender_hash`` (a plain, unkeyed pseudonym shared by the other tables and
+    the logs); the two never meet."""
     return _hmac(pepper, "sender", sender_id)
 
 

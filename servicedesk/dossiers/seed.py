@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from servicedesk.dossiers.config import DossierSettings, get_dossier_settings
+from core.errors import InvalidError
+from core.settings import DossierSettings, get_settings
 from servicedesk.dossiers.hashing import last4_hash, new_salt, normalise_code, normalise_phone, phone_hash
 from servicedesk.dossiers.models import Dossier, DossierStatusEvent
 
@@ -26,7 +27,7 @@ SEED_PATH = Path(__file__).resolve().parent / "demo_dossiers.yaml"
 Status = Literal["received", "processing", "supplement_required", "approved", "returned", "rejected", "overdue"]
 
 
-class DossierSeedError(ValueError):
+class DossierSeedError(InvalidError, ValueError):
     """The demo dossiers file is invalid; the message names the dossier and the field."""
 
 
@@ -129,7 +130,7 @@ def seed_demo_dossiers(
     session: Session, path: Path = SEED_PATH, settings: DossierSettings | None = None
 ) -> DossierSeedReport:
     """Inserts or updates the demo dossiers (is_synthetic) and flushes; the caller commits."""
-    pepper = (settings or get_dossier_settings()).pepper_bytes
+    pepper = (settings or get_settings().dossier).pepper_bytes
     records = read_demo_dossiers(path)
     report = DossierSeedReport()
     existing = {

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 
 from core.db import session_scope as db_session_scope
-from servicedesk.dossiers.config import DossierSettings, get_dossier_settings
+from core.settings import DossierSettings, get_settings
 from servicedesk.dossiers.connectors import (
     VN_TZ,
     ConnectorError,
@@ -54,11 +54,11 @@ from servicedesk.dossiers.counters import CounterStore, Hit, Limit, Refusal, Res
 from servicedesk.dossiers.hashing import (
     client_hash,
     code_hash,
+    keyed_sender_hash,
     mask_code,
     normalise_code,
     normalise_last4,
     pair_hash,
-    sender_hash,
     short_hash,
 )
 from servicedesk.dossiers.models import FINAL_STATUSES, DossierLookupAttempt
@@ -74,11 +74,12 @@ FORMAT_HINT = (
 ASK_LAST4 = "Để bảo vệ thông tin hồ sơ, anh/chị vui lòng nhập 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ ạ."
 INVALID_LAST4 = "Anh/chị vui lòng nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ (ví dụ: 0123) ạ."
 SYNTHETIC_NOTE = "(Dữ liệu minh họa, không phải hồ sơ thật.)"
+# A dossier code sent on its own, outside the lookup: the citizen confirms with a button.
+CONFIRM_LOOKUP = "Anh/chị muốn tra cứu hồ sơ này phải không ạ?"
+LOOKUP_BUTTON = "Tra cứu hồ sơ"
 
 
 def _portal() -> str:
-    from core.settings import get_settings
-
     return get_settings().national_portal_url
 
 
@@ -192,7 +193,7 @@ class DossierLookupService:
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
         self.connector = connector
-        self.settings = settings or get_dossier_settings()
+        self.settings = settings or get_settings().dossier
         self._scope = session_scope or db_session_scope
         self._clock = clock
         self._pepper = self.settings.pepper_bytes
@@ -225,7 +226,7 @@ class DossierLookupService:
         if digits is None:
             return DossierLookupResult(LookupOutcome.INVALID_LAST4, INVALID_LAST4, masked)
 
-        sender = sender_hash(sender_id, self._pepper)
+        sender = keyed_sender_hash(sender_id, self._pepper)
         if client:
             client_key = client_hash(channel or "unknown", client, self._pepper)
         else:
@@ -465,6 +466,6 @@ def get_lookup_service() -> DossierLookupService:
     """The process-wide service, configured from TTHC_DOSSIER_* (what the action and the API use)."""
     global _default_service
     if _default_service is None:
-        settings = get_dossier_settings()
+        settings = get_settings().dossier
         _default_service = DossierLookupService(get_connector(settings), settings=settings)
     return _default_service

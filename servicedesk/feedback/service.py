@@ -7,14 +7,15 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidError
 from core.privacy import sender_hash
 from servicedesk.feedback.models import FEEDBACK_KINDS, Feedback
 
 MAX_CONTENT = 2000
 
 
-class FeedbackError(ValueError):
-    pass
+class FeedbackError(InvalidError, ValueError):
+    """The feedback cannot be recorded; the message is Vietnamese, for the citizen."""
 
 
 def record_feedback(

@@ -17,12 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
+from core.audit.service import record
+from core.db import rows_changed, utcnow
+from core.errors import ConflictError, DomainError, ForbiddenError, InvalidError, NotFoundError
 from servicedesk.handoff.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     HandoffMessage,
     HandoffRequest,
-    utcnow,
 )
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -50,14 +53,38 @@ class Agent(Protocol):
     @property
     def display_name(self) -> str: ...
 
+    @property
+    def role(self) -> str | None: ...
 
-class HandoffError(Exception):
-    """A refused change; ``message`` is Vietnamese, for the officer; ``code`` maps to an HTTP status."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code  # not_found | conflict | forbidden | invalid
-        self.message = message
+def actor_of(agent: Agent) -> Actor:
+    """The officer as the audit log records them."""
+    return Actor(agent.username, None if agent.role is None else str(agent.role))
+
+
+class HandoffError(DomainError):
+    """A refused change of a request; ``message`` is Vietnamese, for the officer."""
+
+    @property
+    def code(self) -> str:
+        """not_found | conflict | forbidden | invalid (the kind of refusal)."""
+        return self.kind
+
+
+class HandoffNotFound(HandoffError, NotFoundError):
+    pass
+
+
+class HandoffConflict(HandoffError, ConflictError):
+    pass
+
+
+class HandoffForbidden(HandoffError, ForbiddenError):
+    pass
+
+
+class HandoffInvalid(HandoffError, InvalidError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -121,7 +148,7 @@ def request_handoff(
 def get_request(session: Session, request_id: int) -> HandoffRequest:
     request = session.get(HandoffRequest, request_id)
     if request is None:
-        raise HandoffError("not_found", "Không tìm thấy yêu cầu hỗ trợ này.")
+        raise HandoffNotFound("Không tìm thấy yêu cầu hỗ trợ này.")
     return request
 
 
@@ -245,12 +272,9 @@ def _snapshot(request: HandoffRequest) -> dict[str, str | None]:
 
 
 def _audit(session: Session, agent: Agent, action: str, request: HandoffRequest, before: dict[str, str | None]) -> None:
-    # Imported here: the action server records requests through this module and needs no staff code.
-    from core.audit.service import record
-
     record(
         session,
-        actor=agent,  # type: ignore[arg-type] - a StaffPrincipal at run time
+        actor=actor_of(agent),
         action=action,
         entity_type="handoff_request",
         entity_id=str(request.id),
@@ -271,11 +295,11 @@ def take(session: Session, request_id: int, agent: Agent, *, now: dt.datetime | 
         .execution_options(synchronize_session=False)
     )
     session.refresh(request)
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         if request.status == "taken":
             who = "anh/chị" if request.taken_by == agent.username else f"cán bộ {request.taken_by}"
-            raise HandoffError("conflict", f"Cuộc trò chuyện này đã được {who} nhận.")
-        raise HandoffError("conflict", "Yêu cầu này đã đóng, không nhận được nữa.")
+            raise HandoffConflict(f"Cuộc trò chuyện này đã được {who} nhận.")
+        raise HandoffConflict("Yêu cầu này đã đóng, không nhận được nữa.")
     message = HandoffMessage(
         request_id=request.id,
         author="system",
@@ -295,14 +319,14 @@ def post_agent_reply(session: Session, request_id: int, agent: Agent, text: str)
     """The officer's words to the citizen; only in a conversation this officer has taken."""
     body = (text or "").strip()
     if not body:
-        raise HandoffError("invalid", "Nội dung trả lời không được để trống.")
+        raise HandoffInvalid("Nội dung trả lời không được để trống.")
     if len(body) > MAX_TEXT_CHARS:
-        raise HandoffError("invalid", f"Nội dung trả lời dài quá {MAX_TEXT_CHARS} ký tự.")
+        raise HandoffInvalid(f"Nội dung trả lời dài quá {MAX_TEXT_CHARS} ký tự.")
     request = get_request(session, request_id)
     if request.status != "taken":
-        raise HandoffError("conflict", "Cần nhận cuộc trò chuyện trước khi trả lời.")
+        raise HandoffConflict("Cần nhận cuộc trò chuyện trước khi trả lời.")
     if request.taken_by != agent.username:
-        raise HandoffError("forbidden", f"Cuộc trò chuyện này do cán bộ {request.taken_by} phụ trách.")
+        raise HandoffForbidden(f"Cuộc trò chuyện này do cán bộ {request.taken_by} phụ trách.")
     message = HandoffMessage(
         request_id=request.id,
         author="agent",
@@ -340,10 +364,10 @@ def hand_back(
     request = get_request(session, request_id)
     before = _snapshot(request)
     if request.status == "closed":
-        raise HandoffError("conflict", "Yêu cầu này đã đóng.")
+        raise HandoffConflict("Yêu cầu này đã đóng.")
     was_taken = request.status == "taken"
     if was_taken and request.taken_by != agent.username and not override:
-        raise HandoffError("forbidden", f"Cuộc trò chuyện này do cán bộ {request.taken_by} phụ trách.")
+        raise HandoffForbidden(f"Cuộc trò chuyện này do cán bộ {request.taken_by} phụ trách.")
     moment = now or utcnow()
     result = session.execute(
         update(HandoffRequest)
@@ -352,8 +376,8 @@ def hand_back(
         .execution_options(synchronize_session=False)
     )
     session.refresh(request)
-    if result.rowcount != 1:
-        raise HandoffError("conflict", "Yêu cầu vừa được cán bộ khác xử lý; tải lại hàng chờ.")
+    if rows_changed(result) != 1:
+        raise HandoffConflict("Yêu cầu vừa được cán bộ khác xử lý; tải lại hàng chờ.")
     message = HandoffMessage(
         request_id=request.id,
         author="system",

@@ -7,10 +7,14 @@ learned file) → huấn luyện (``rasa train``; progress from its "Finished tr
 (candidate macro-F1 >= current macro-F1, tolerance 0) → kích hoạt (``PUT /model`` on the Rasa
 server, then ``GET /status`` must name the candidate).
 
+The Rasa server is reached through ``RetrainConfig.model_server``, a ``ModelServer``: this layer
+never calls Rasa's HTTP API itself; the API process gives it its Rasa gateway
+(api/rasa/model_server.py).
+
 One job at a time per database. A job runs in a thread of the API process, so it survives the
 page being closed; a job left queued/running by a process that is gone (API restarted) is marked
 failed by ``recover_stale``. Commands and paths come from ``RetrainConfig`` (built by
-api/learning/runtime.py from cli.paths), so tests run the same code with a fake trainer.
+api/learning/runtime.py from core.paths and training.py), so tests run the same code with a fake trainer.
 """
 
 from __future__ import annotations
@@ -27,16 +31,17 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.audit.actor import Actor
 from core.audit.service import record as audit
 from core.db import session_scope, utcnow
+from core.errors import ConflictError
 from servicedesk.learning import training_file
 from servicedesk.learning.models import ACTIVE_JOB_STATUSES, RetrainJob, TrainedModel
 
@@ -73,7 +78,7 @@ _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(INFO|WARNING|ERROR|C
 _START_LOCK = threading.Lock()
 
 
-class RetrainConflict(Exception):
+class RetrainConflict(ConflictError):
     """A retrain is already queued or running."""
 
     def __init__(self, job_id: int) -> None:
@@ -85,11 +90,41 @@ class RetrainFailure(Exception):
     """A stage failed; the message (Vietnamese) is shown to the editor."""
 
 
+class ModelServerUnavailable(Exception):
+    """The server that runs the model did not answer, refused, or answered something unreadable.
+
+    ``reason`` names the failure for the job's log (``ConnectError``, ``HTTP 500``, ...), never more;
+    ``status_code`` is the server's HTTP status when it answered with a refusal."""
+
+    def __init__(self, reason: str, status_code: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+
+
+class ModelServer(Protocol):
+    """What the retrain needs of the server that runs the model (Rasa). Both calls block (the job
+    runs in a thread of its own) and raise ModelServerUnavailable."""
+
+    @property
+    def address(self) -> str:
+        """Where the server is, for the editor's messages (no credentials in it)."""
+        ...
+
+    def running_model(self) -> str:
+        """The file name of the model the server runs (Rasa reports the name, not the path)."""
+        ...
+
+    def load_model(self, model_file: Path, timeout: float) -> None:
+        """Makes the server load ``model_file`` and run it."""
+        ...
+
+
 @dataclass(frozen=True)
 class RetrainConfig:
     data_dir: Path  # candidates, job work folders and the active-model pointer live here
     learned_path: Path
-    rasa_url: str
+    model_server: ModelServer  # the Rasa server whose model is replaced
     cwd: Path
     env: dict[str, str]
     # (data files, output folder, model name) -> argv of `rasa train`
@@ -106,16 +141,10 @@ class RetrainConfig:
     train_timeout: float = 1800.0
     evaluate_timeout: float = 900.0
     activate_timeout: float = 300.0
-    rasa_token: str | None = field(default=None, repr=False)  # Rasa's `--auth-token`, if it has one
 
     @property
     def candidates_dir(self) -> Path:
         return self.data_dir / "models"
-
-    @property
-    def rasa_params(self) -> dict[str, str]:
-        """Query parameters of every call to Rasa's HTTP API (/status and /model need the token)."""
-        return {"token": self.rasa_token} if self.rasa_token else {}
 
 
 def _sha256(path: Path) -> str:
@@ -193,10 +222,10 @@ class RetrainService:
                 job.finished_at = utcnow()
             return len(stale)
 
-    def start(self, actor: Any, *, background: bool = True) -> int:
+    def start(self, actor: Actor, *, background: bool = True) -> int:
         """Queue a retrain and run it (in a thread unless ``background`` is False)."""
         self.recover_stale()
-        username = getattr(actor, "username", None) or str(actor)
+        username = actor.username
         with _START_LOCK, session_scope(self.factory) as session:
             running = session.scalars(select(RetrainJob.id).where(RetrainJob.status.in_(ACTIVE_JOB_STATUSES))).first()
             if running is not None:
@@ -309,7 +338,7 @@ class RetrainService:
             row.activated_at = utcnow()
             audit(
                 session,
-                actor=job.started_by,
+                actor=Actor(job.started_by),  # the editor who started it (the role is not kept)
                 action="learning.model.activate",
                 entity_type="model",
                 entity_id=candidate.name,
@@ -324,14 +353,12 @@ class RetrainService:
     # --- stages -----------------------------------------------------------------------------
     def _current_model(self) -> Path:
         """The file of the model the Rasa server runs now (it reports only the file name)."""
-        url = self.config.rasa_url.rstrip("/")
+        server = self.config.model_server
         try:
-            response = httpx.get(f"{url}/status", params=self.config.rasa_params, timeout=10)
-            response.raise_for_status()
-            name = str(response.json()["model_file"])
-        except (httpx.HTTPError, ValueError, KeyError) as error:
+            name = server.running_model()
+        except ModelServerUnavailable as error:
             raise RetrainFailure(
-                f"Không hỏi được máy chủ Rasa ({url}) đang chạy mô hình nào ({type(error).__name__}); chưa huấn luyện."
+                f"Không hỏi được máy chủ Rasa ({server.address}) đang chạy mô hình nào ({error.reason}); chưa huấn luyện."
             ) from error
         with session_scope(self.factory) as session:
             known = session.scalars(
@@ -393,7 +420,9 @@ class RetrainService:
         )
         return candidate
 
-    def _evaluate(self, job_id: int, workdir: Path, candidate: Path, current: Path, tail: _Tail) -> tuple[dict, dict]:
+    def _evaluate(
+        self, job_id: int, workdir: Path, candidate: Path, current: Path, tail: _Tail
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         self._update(job_id, stage="evaluate", progress=_scaled("evaluate", 0.0))
         out = workdir / "scores.json"
         out.unlink(missing_ok=True)
@@ -419,25 +448,20 @@ class RetrainService:
         return candidate_scores, current_scores
 
     def _activate(self, candidate: Path) -> None:
-        url = self.config.rasa_url.rstrip("/")
+        server = self.config.model_server
         try:
-            response = httpx.put(
-                f"{url}/model",
-                params=self.config.rasa_params,
-                json={"model_file": str(candidate)},
-                timeout=self.config.activate_timeout,
-            )
-        except httpx.HTTPError as error:
+            server.load_model(candidate, self.config.activate_timeout)
+        except ModelServerUnavailable as error:
+            if error.status_code is not None:
+                raise RetrainFailure(
+                    f"Máy chủ Rasa từ chối tải mô hình mới (HTTP {error.status_code}); mô hình cũ vẫn chạy."
+                ) from error
             raise RetrainFailure(
-                f"Không gửi được mô hình mới tới máy chủ Rasa ({type(error).__name__}); mô hình cũ vẫn chạy."
+                f"Không gửi được mô hình mới tới máy chủ Rasa ({error.reason}); mô hình cũ vẫn chạy."
             ) from error
-        if response.status_code not in (200, 204):
-            raise RetrainFailure(
-                f"Máy chủ Rasa từ chối tải mô hình mới (HTTP {response.status_code}); mô hình cũ vẫn chạy."
-            )
         try:
-            running = httpx.get(f"{url}/status", params=self.config.rasa_params, timeout=10).json().get("model_file")
-        except (httpx.HTTPError, ValueError) as error:
+            running = server.running_model()
+        except ModelServerUnavailable as error:
             raise RetrainFailure("Không kiểm tra được mô hình sau khi tải; xem trạng thái máy chủ Rasa.") from error
         if running != candidate.name:
             raise RetrainFailure(f"Máy chủ Rasa vẫn chạy {running} sau khi tải mô hình mới.")
@@ -489,7 +513,7 @@ class RetrainService:
             ).first()
         return int(last) if last else self.config.components_estimate
 
-    def _register(self, path: Path, scores: dict, *, job_id: int | None) -> None:
+    def _register(self, path: Path, scores: dict[str, Any], *, job_id: int | None) -> None:
         with session_scope(self.factory) as session:
             row = session.scalars(select(TrainedModel).where(TrainedModel.path == str(path))).first()
             if row is None:

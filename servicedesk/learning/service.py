@@ -19,47 +19,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.vntext import normalize_folded
+from core.audit.actor import Actor
 from core.audit.service import record as audit
 from core.db import begin_writing
+from core.errors import ConflictError, RejectedError
+from core.labels import chat_channel_label, intent_label
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import ProcedureAlias
 from servicedesk.conversations.models import ConversationTurn
 from servicedesk.learning import training_file
 from servicedesk.learning.models import InboxDecision
 
-INTENT_LABELS = {
-    "greet": "Chào hỏi",
-    "goodbye": "Tạm biệt",
-    "thank": "Cảm ơn",
-    "affirm": "Đồng ý",
-    "deny": "Từ chối",
-    "bot_challenge": "Hỏi có phải máy trả lời không",
-    "out_of_scope": "Ngoài phạm vi",
-    "inform": "Cung cấp thông tin (tên thủ tục, địa bàn)",
-    "ask_procedure": "Hỏi về một thủ tục",
-    "ask_documents": "Hỏi hồ sơ, giấy tờ cần nộp",
-    "ask_fee": "Hỏi lệ phí",
-    "ask_processing_time": "Hỏi thời hạn giải quyết",
-    "ask_steps": "Hỏi trình tự thực hiện",
-    "ask_submission_place": "Hỏi nơi nộp hồ sơ",
-    "ask_online_submission": "Hỏi nộp trực tuyến",
-    "check_dossier_status": "Tra cứu tình trạng hồ sơ",
-    "find_office": "Tìm trung tâm phục vụ hành chính công",
-    "ask_unit_change": "Hỏi về sáp nhập, đơn vị hành chính mới",
-    "request_human": "Muốn gặp cán bộ",
-    "give_feedback": "Góp ý, phản ánh",
-    "rate_service": "Đánh giá mức độ hài lòng",
-}
 REASON_LABELS = {"fallback": "Không hiểu", "low_confidence": "Độ tin cậy thấp"}
 MAX_ALIAS_CHARS = 255
 
 
-class DecisionError(ValueError):
+class DecisionError(RejectedError, ValueError):
     """The decision cannot be made; the message is Vietnamese, for the editor."""
 
 
-class AlreadyDecided(DecisionError):
-    pass
+class AlreadyDecided(DecisionError, ConflictError):
+    """Someone decided this message already."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +71,10 @@ class InboxItem:
             "id": self.id,
             "at": self.at.isoformat(timespec="seconds"),
             "channel": self.channel,
+            "channel_label": chat_channel_label(self.channel),
             "unit_code": self.unit_code,
             "intent": self.intent,
-            "intent_label": INTENT_LABELS.get(self.intent or "", self.intent),
+            "intent_label": intent_label(self.intent) if self.intent else self.intent,
             "confidence": None if self.confidence is None else round(self.confidence, 3),
             "fallback": self.fallback,
             "reason": "fallback" if self.fallback else "low_confidence",
@@ -114,7 +95,7 @@ class DecisionResult:
 
 
 def intent_options() -> list[dict[str, str]]:
-    return [{"name": name, "label": INTENT_LABELS.get(name, name)} for name in training_file.domain_intents()]
+    return [{"name": name, "label": intent_label(name)} for name in training_file.domain_intents()]
 
 
 def _pending() -> Select[tuple[ConversationTurn]]:
@@ -168,7 +149,7 @@ def inbox(session: Session, filters: InboxFilters) -> tuple[list[InboxItem], int
         page = matches[filters.offset : filters.offset + filters.limit]
         return [_item(t) for t in page], len(matches)
     total = session.scalar(select(func.count()).select_from(_filtered(filters).subquery())) or 0
-    page = session.scalars(stmt.offset(filters.offset).limit(filters.limit))
+    page = list(session.scalars(stmt.offset(filters.offset).limit(filters.limit)))
     return [_item(t) for t in page], int(total)
 
 
@@ -198,7 +179,7 @@ def _claim(session: Session, decision: InboxDecision) -> None:
         raise AlreadyDecided("Tin nhắn này vừa được người khác xử lý.") from error
 
 
-def _audit(session: Session, decision: InboxDecision, actor: Any, after: dict[str, Any]) -> None:
+def _audit(session: Session, decision: InboxDecision, actor: Actor, after: dict[str, Any]) -> None:
     audit(
         session,
         actor=actor,
@@ -210,15 +191,11 @@ def _audit(session: Session, decision: InboxDecision, actor: Any, after: dict[st
     )
 
 
-def _username(actor: Any) -> str:
-    return getattr(actor, "username", None) or str(actor)
-
-
-def assign_intent(session: Session, turn_id: int, intent: str, *, actor: Any, learned_path: Path) -> DecisionResult:
+def assign_intent(session: Session, turn_id: int, intent: str, *, actor: Actor, learned_path: Path) -> DecisionResult:
     """Write the message as a training example of ``intent`` (the caller commits; on an error
     it must roll back, which removes the claimed decision)."""
     turn = _open_turn(session, turn_id)
-    decision = InboxDecision(turn_id=turn.id, kind="intent", intent=intent, decided_by=_username(actor))
+    decision = InboxDecision(turn_id=turn.id, kind="intent", intent=intent, decided_by=actor.username)
     _claim(session, decision)
     try:
         added = training_file.add_example(learned_path, intent, turn.text_redacted or "")
@@ -231,7 +208,7 @@ def assign_intent(session: Session, turn_id: int, intent: str, *, actor: Any, le
         actor,
         {"intent": intent, "example": added.text, "file": learned_path.name, "added": added.added},
     )
-    label = INTENT_LABELS.get(intent, intent)
+    label = intent_label(intent)
     message = (
         f"Đã thêm câu vào dữ liệu huấn luyện với ý định “{label}”; có hiệu lực sau lần huấn luyện lại tới."
         if added.added
@@ -241,7 +218,7 @@ def assign_intent(session: Session, turn_id: int, intent: str, *, actor: Any, le
 
 
 def assign_alias(
-    session: Session, turn_id: int, procedure_code: str, *, actor: Any, alias: str | None = None
+    session: Session, turn_id: int, procedure_code: str, *, actor: Actor, alias: str | None = None
 ) -> DecisionResult:
     """Add ``alias`` (by default the message text) as a name of the procedure (the caller commits)."""
     turn = _open_turn(session, turn_id)
@@ -263,7 +240,7 @@ def assign_alias(
         )
         raise DecisionError(f"Tên gọi “{clash.alias}” (viết cách khác) đã dùng cho {owner}.")
     decision = InboxDecision(
-        turn_id=turn.id, kind="alias", procedure_code=procedure.code, alias=text, decided_by=_username(actor)
+        turn_id=turn.id, kind="alias", procedure_code=procedure.code, alias=text, decided_by=actor.username
     )
     _claim(session, decision)
     record = procedures.to_record(procedure)
@@ -287,9 +264,9 @@ def assign_alias(
     )
 
 
-def dismiss(session: Session, turn_id: int, *, actor: Any) -> DecisionResult:
+def dismiss(session: Session, turn_id: int, *, actor: Actor) -> DecisionResult:
     turn = _open_turn(session, turn_id)
-    decision = InboxDecision(turn_id=turn.id, kind="dismiss", decided_by=_username(actor))
+    decision = InboxDecision(turn_id=turn.id, kind="dismiss", decided_by=actor.username)
     _claim(session, decision)
     _audit(session, decision, actor, {"dismissed": True})
     return DecisionResult(turn.id, "dismiss", "Đã bỏ qua tin nhắn.")

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.vntext import normalize_folded
+from core.errors import InvalidError
 from core.settings import PROJECT_ROOT, get_settings
 
 TRAIN_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -40,7 +41,7 @@ _MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
 _thread_lock = threading.Lock()
 
 
-class ExampleError(ValueError):
+class ExampleError(InvalidError, ValueError):
     """The example cannot be added; the message is Vietnamese, for the editor."""
 
 

@@ -18,8 +18,9 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from core.db import rows_changed, utcnow
 from servicedesk.zalo import outbox
-from servicedesk.zalo.models import ZaloInboundEvent, utcnow
+from servicedesk.zalo.models import ZaloInboundEvent
 
 ACTIVE = ("received", "processing")
 
@@ -88,7 +89,7 @@ def claim_next(sessions: sessionmaker[Session], sender_hash: str) -> ClaimedEven
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            if result.rowcount == 1:
+            if rows_changed(result) == 1:
                 row = session.get(ZaloInboundEvent, row_id, populate_existing=True)
                 assert row is not None
                 return ClaimedEvent(row.id, row.event_name, row.sender_hash, row.user_id or "", row.text, row.attempts)
@@ -136,12 +137,14 @@ def release(sessions: sessionmaker[Session], event: ClaimedEvent, max_attempts: 
 def recover_stale_claims(sessions: sessionmaker[Session], claim_timeout_seconds: float) -> int:
     cutoff = utcnow() - dt.timedelta(seconds=claim_timeout_seconds)
     with sessions() as session:
-        count = session.execute(
-            update(ZaloInboundEvent)
-            .where(ZaloInboundEvent.status == "processing", ZaloInboundEvent.claimed_at < cutoff)
-            .values(status="received", claimed_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        count = rows_changed(
+            session.execute(
+                update(ZaloInboundEvent)
+                .where(ZaloInboundEvent.status == "processing", ZaloInboundEvent.claimed_at < cutoff)
+                .values(status="received", claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        )
         session.commit()
     return count
 

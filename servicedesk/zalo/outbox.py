@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from servicedesk.zalo.models import ZaloInboundEvent, ZaloOutboxMessage, utcnow
+from core.db import rows_changed, utcnow
+from servicedesk.zalo.models import ZaloInboundEvent, ZaloOutboxMessage
 
 ACTIVE = ("pending", "sending")
 MAX_ERROR_CHARS = 255
@@ -40,8 +41,9 @@ class ClaimedMessage:
 
 def backoff_seconds(attempt: int, base: float, cap: float, jitter: float, rng: random.Random | None = None) -> float:
     """Delay after the ``attempt``-th failed attempt (1-based): base·2^(attempt-1), capped, jittered."""
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
-    factor = 1.0 + (rng or random).uniform(-jitter, jitter) if jitter > 0 else 1.0
+    delay = min(cap, base * 2.0 ** max(0, attempt - 1))
+    uniform = rng.uniform if rng is not None else random.uniform
+    factor = 1.0 + uniform(-jitter, jitter) if jitter > 0 else 1.0
     return max(0.0, min(cap, delay * factor))
 
 
@@ -102,7 +104,7 @@ def claim_due(sessions: sessionmaker[Session], limit: int) -> list[ClaimedMessag
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            if result.rowcount != 1:
+            if rows_changed(result) != 1:
                 continue  # another worker took it
             row = session.get(ZaloOutboxMessage, row_id, populate_existing=True)
             if row is None or row.recipient_id is None:
@@ -126,7 +128,7 @@ def _finish(sessions: sessionmaker[Session], message: ClaimedMessage, **values: 
             .execution_options(synchronize_session=False)
         )
         session.commit()
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
 
 def mark_sent(sessions: sessionmaker[Session], message: ClaimedMessage, zalo_message_id: str | None) -> bool:
@@ -170,32 +172,36 @@ def recover_stale_claims(sessions: sessionmaker[Session], claim_timeout_seconds:
     cutoff = now - dt.timedelta(seconds=claim_timeout_seconds)
     stale = (ZaloOutboxMessage.status == "sending", ZaloOutboxMessage.claimed_at < cutoff)
     with sessions() as session:
-        failed = session.execute(
-            update(ZaloOutboxMessage)
-            .where(*stale, ZaloOutboxMessage.attempts + 1 >= max_attempts)
-            .values(
-                status="failed",
-                attempts=ZaloOutboxMessage.attempts + 1,
-                claimed_at=None,
-                claim_token=None,
-                recipient_id=None,
-                last_error="claim expired (worker stopped while sending); attempts exhausted",
+        failed = rows_changed(
+            session.execute(
+                update(ZaloOutboxMessage)
+                .where(*stale, ZaloOutboxMessage.attempts + 1 >= max_attempts)
+                .values(
+                    status="failed",
+                    attempts=ZaloOutboxMessage.attempts + 1,
+                    claimed_at=None,
+                    claim_token=None,
+                    recipient_id=None,
+                    last_error="claim expired (worker stopped while sending); attempts exhausted",
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        retried = session.execute(
-            update(ZaloOutboxMessage)
-            .where(*stale)
-            .values(
-                status="pending",
-                attempts=ZaloOutboxMessage.attempts + 1,
-                claimed_at=None,
-                claim_token=None,
-                next_attempt_at=now,
-                last_error="claim expired (worker stopped while sending)",
+        )
+        retried = rows_changed(
+            session.execute(
+                update(ZaloOutboxMessage)
+                .where(*stale)
+                .values(
+                    status="pending",
+                    attempts=ZaloOutboxMessage.attempts + 1,
+                    claimed_at=None,
+                    claim_token=None,
+                    next_attempt_at=now,
+                    last_error="claim expired (worker stopped while sending)",
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         session.commit()
     return failed + retried
 
@@ -204,13 +210,19 @@ def prune(sessions: sessionmaker[Session], retention_days: int) -> int:
     """Drops answered events (their de-duplication keys) and sent rows older than the retention."""
     cutoff = utcnow() - dt.timedelta(days=retention_days)
     with sessions() as session:
-        events = session.execute(
-            delete(ZaloInboundEvent).where(
-                ZaloInboundEvent.status.in_(("processed", "failed")), ZaloInboundEvent.received_at < cutoff
+        events = rows_changed(
+            session.execute(
+                delete(ZaloInboundEvent).where(
+                    ZaloInboundEvent.status.in_(("processed", "failed")), ZaloInboundEvent.received_at < cutoff
+                )
             )
-        ).rowcount
-        rows = session.execute(
-            delete(ZaloOutboxMessage).where(ZaloOutboxMessage.status == "sent", ZaloOutboxMessage.created_at < cutoff)
-        ).rowcount
+        )
+        rows = rows_changed(
+            session.execute(
+                delete(ZaloOutboxMessage).where(
+                    ZaloOutboxMessage.status == "sent", ZaloOutboxMessage.created_at < cutoff
+                )
+            )
+        )
         session.commit()
     return events + rows

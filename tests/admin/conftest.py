@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.procedures.schemas import ProcedureRecord
 from knowledge.seed.loader import seed_procedures
 
-EDITOR = "bientap"
+EDITOR = Actor("bientap", "editor")
 
 
 @pytest.fixture

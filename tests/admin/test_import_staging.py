@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.importer import ImportFileError, staging
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import Procedure
@@ -53,7 +54,7 @@ def test_preview_writes_nothing_and_commit_writes_exactly_the_preview(seeded: Se
     ]
     assert _count(seeded) == before + 2
     added = procedures.require(seeded, "9.000001")
-    assert added.versions[-1].changed_by == EDITOR and "sample.csv" in (added.versions[-1].change_note or "")
+    assert added.versions[-1].changed_by == EDITOR.username and "sample.csv" in (added.versions[-1].change_note or "")
     actions = [(e.action, e.entity_id) for e in audit_rows(seeded)]
     assert actions == [
         ("procedure.import", "9.000001"),
@@ -78,7 +79,7 @@ def test_preview_lists_per_field_changes_of_an_update(seeded: Session, root: Pat
 
 def test_commit_is_refused_when_the_store_changed_since_the_preview(seeded: Session, root: Path) -> None:
     staged = _stage(seeded, root)
-    procedures.publish(seeded, "1.001193", False, actor="someone")
+    procedures.publish(seeded, "1.001193", False, actor=Actor("someone"))
     seeded.commit()
     with pytest.raises(staging.StoreChangedError):
         staging.commit_staged(seeded, staged.token, actor=EDITOR, root=root)
@@ -98,7 +99,7 @@ def test_expired_unknown_or_foreign_tokens_are_refused(seeded: Session, root: Pa
             staging.commit_staged(seeded, token, actor=EDITOR, root=root)
     fresh = _stage(seeded, root)
     with pytest.raises(staging.StagingError, match="người khác"):
-        staging.commit_staged(seeded, fresh.token, actor="nguoikhac", root=root)
+        staging.commit_staged(seeded, fresh.token, actor=Actor("nguoikhac"), root=root)
     assert procedures.get_by_code(seeded, "9.000001", include_unpublished=True) is None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.procedures import history, service
 from knowledge.procedures.search import ProcedureSearch
 from knowledge.seed.loader import seed_procedures
@@ -33,7 +34,7 @@ def test_edit_writes_a_version_an_audit_entry_and_marks_the_record_as_edited(see
     procedure = service.require(seeded, CODE)
     assert procedure.origin == "admin"
     latest = procedure.versions[-1]
-    assert (latest.version, latest.changed_by, latest.change_note) == (start + 1, EDITOR, "đối chiếu lệ phí")
+    assert (latest.version, latest.changed_by, latest.change_note) == (start + 1, EDITOR.username, "đối chiếu lệ phí")
     assert latest.snapshot["channels"][0]["fee"] == "Miễn phí (đã đối chiếu)"
     [entry] = audit_rows(seeded, action="procedure.update")
     assert entry.entity_id == CODE
@@ -45,10 +46,10 @@ def test_saving_over_a_newer_version_is_refused(seeded: Session) -> None:
     opened = service.current_version(procedure)
     first = service.to_record(procedure).model_copy(update={"name": "Đăng ký khai sinh (bản A)"})
     second = service.to_record(procedure).model_copy(update={"name": "Đăng ký khai sinh (bản B)"})
-    service.edit(seeded, CODE, first, actor="a", expected_version=opened)
+    service.edit(seeded, CODE, first, actor=Actor("a"), expected_version=opened)
     seeded.commit()
     with pytest.raises(service.StaleVersionError) as refused:
-        service.edit(seeded, CODE, second, actor="b", expected_version=opened)
+        service.edit(seeded, CODE, second, actor=Actor("b"), expected_version=opened)
     seeded.rollback()
     assert "phiên bản" in str(refused.value) and refused.value.current == opened + 1
     assert service.require(seeded, CODE).name == "Đăng ký khai sinh (bản A)"

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from cli.paths import ROOT
 from cli.stack import free_port
+from core.paths import ROOT
 from tests.e2e.conftest import api, stack  # noqa: F401 - the real stack, shared with tests/e2e
 
 CHROMIUM = Path(os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium"))

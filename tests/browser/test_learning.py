@@ -64,7 +64,7 @@ def test_editor_assigns_an_inbox_message_to_an_intent(staff_page: Any, stack: An
 
     row.locator("select.inbox-intent").select_option("ask_fee")
     row.locator("button.inbox-assign").click()
-    page.locator("#inbox-status", has_text="Hỏi lệ phí").wait_for()
+    page.locator("#inbox-status", has_text="Hỏi phí, lệ phí").wait_for()
     row.wait_for(state="detached")
     page.screenshot(path=str(artifacts / "learning-inbox-assigned.png"), full_page=True)
 

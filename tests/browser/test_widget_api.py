@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
 
 from api.chat.schemas import ChatRequest
+from api.deps import AppContext
 from api.errors import install_error_handlers
+from api.rasa import tracker
 from api.widget import routes
 from api.widget.cors import cors_origins, install_cors
 from core.settings import Settings
@@ -69,14 +71,13 @@ EVENTS = [
 
 
 def make_client(handler: Callable[[httpx.Request], httpx.Response]) -> TestClient:
-    """The widget router alone, with app.state as api/main.py sets it; Rasa answered by `handler`."""
+    """The widget router alone, with the context api/main.py builds; Rasa answered by `handler`."""
     settings = Settings(rasa_url="http://rasa.test", rasa_timeout_seconds=20.0)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            app.state.http = client
+            app.state.context = AppContext.create(settings, client)
             yield
 
     app = FastAPI(lifespan=lifespan)
@@ -128,7 +129,7 @@ def test_history_maps_the_tracker(client: TestClient, rasa_calls: list[httpx.Req
         ("bot", "Anh/chị cho em mã hồ sơ ạ."),
         ("user", "H01.2025.000123"),
         ("bot", "Anh/chị cho em 4 số cuối điện thoại đăng ký ạ."),
-        ("user", routes.MASKED),  # the phone digits are not shown again
+        ("user", tracker.MASKED),  # the phone digits are not shown again
         ("bot", "Hồ sơ đang được xử lý."),
         ("user", "1234"),  # after the form: ordinary text
     ]
@@ -140,15 +141,15 @@ def test_history_maps_the_tracker(client: TestClient, rasa_calls: list[httpx.Req
 
 
 def test_history_keeps_the_most_recent_messages() -> None:
-    events = [user(f"câu {i}") for i in range(routes.HISTORY_LIMIT + 50)]
-    messages = routes.history_from_events(events)
-    assert len(messages) == routes.HISTORY_LIMIT
-    assert messages[-1]["text"] == f"câu {routes.HISTORY_LIMIT + 49}"
+    events = [user(f"câu {i}") for i in range(tracker.HISTORY_LIMIT + 50)]
+    messages = tracker.history_from_events(events)
+    assert len(messages) == tracker.HISTORY_LIMIT
+    assert messages[-1]["text"] == f"câu {tracker.HISTORY_LIMIT + 49}"
 
 
 @pytest.mark.parametrize("events", [None, "x", [None, 1, "bot", {"event": "bot"}, {"event": "user", "text": 5}]])
 def test_history_ignores_malformed_events(events: Any) -> None:
-    assert routes.history_from_events(events) == []
+    assert tracker.history_from_events(events) == []
 
 
 @pytest.mark.parametrize(
@@ -314,9 +315,13 @@ def test_cors_any_site() -> None:
 
 
 def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.settings import get_settings
+
     monkeypatch.setenv("TTHC_CORS_ORIGINS", f" {SITE}/ , https://xa.example.vn,,")
+    get_settings.cache_clear()  # the settings are read once per process
     assert cors_origins() == [SITE, "https://xa.example.vn"]
     monkeypatch.delenv("TTHC_CORS_ORIGINS")
+    get_settings.cache_clear()
     assert cors_origins() == []
     app = FastAPI()
     assert install_cors(app) == [] and app.user_middleware == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,33 +100,13 @@ def env(
 
 
 def build_bridge() -> Any:
-    """The product app with the Zalo wiring: the router, and the outbox worker in the lifespan.
-
-    Once api/main.py wires the channel itself, the app is used as it is; until then the same
-    wiring is added here (router included, worker started after the product lifespan has set
-    ``app.state.settings`` / ``app.state.http`` and stopped before it closes the HTTP client).
-    """
-    from api.channels.zalo.routes import router as zalo_router
-    from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
+    """The product app: api/main.py wires the Zalo channel (the router, and the outbox worker
+    started and stopped by the lifespan), with the settings the test has put in the environment."""
     from api.main import create_app
+    from core.settings import get_settings
 
-    app = create_app()
-    if any(getattr(route, "path", None) == "/webhooks/zalo" for route in app.routes):
-        return app
-    product_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: Any) -> Any:
-        async with product_lifespan(app_):
-            await start_outbox_worker(app_)
-            try:
-                yield
-            finally:
-                await stop_outbox_worker(app_)
-
-    app.router.lifespan_context = lifespan
-    app.include_router(zalo_router)
-    return app
+    get_settings.cache_clear()  # read once per process: a test may have changed TTHC_ZALO_* since
+    return create_app()
 
 
 @pytest.fixture

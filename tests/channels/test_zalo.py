@@ -181,9 +181,9 @@ def test_concurrent_sends_with_an_expired_token_share_one_refresh(bridge, zalo, 
 def test_two_processes_never_spend_the_same_refresh_token(env, zalo) -> None:
     """Two token stores (separate locks, separate event loops: like two bridge processes) refresh at once."""
     from api.channels.zalo.client import ZaloApi
-    from api.channels.zalo.config import ZaloSettings
     from api.channels.zalo.tokens import TokenStore
     from core.db import get_sessionmaker
+    from core.settings import ZaloSettings
 
     zalo.refresh_delay = 0.3  # the first refresh is still in flight when the second one starts
     zalo.expire_access_token()
@@ -217,9 +217,9 @@ def test_two_processes_never_spend_the_same_refresh_token(env, zalo) -> None:
 
 
 def test_a_new_pair_in_the_environment_replaces_the_stored_one(env, zalo) -> None:
-    from api.channels.zalo.config import ZaloSettings
     from api.channels.zalo.tokens import TokenStore
     from core.db import get_sessionmaker
+    from core.settings import ZaloSettings
 
     async def current() -> Any:
         async def never(_: str) -> Any:
@@ -504,7 +504,7 @@ def test_an_unconfigured_channel_answers_503_and_runs_no_worker(bridge, env, zal
         response = post(client, text_event(USER, "xin chào", "msg-503"))
         assert response.status_code == 503
         assert unset[0] in response.json()["error"]
-        assert client.app.state.zalo_channel.worker is None
+        assert client.app.state.context.zalo.worker is None
     assert rasa.calls == [] and zalo.sent == []
 
 
@@ -538,7 +538,7 @@ def test_signature_is_plain_sha256_of_app_id_body_timestamp_and_oa_secret() -> N
 
 
 def test_default_backoff_spreads_ten_attempts_over_about_an_hour() -> None:
-    from api.channels.zalo.config import ZaloSettings
+    from core.settings import ZaloSettings
     from servicedesk.zalo.outbox import backoff_seconds
 
     settings = ZaloSettings(_env_file=None)

@@ -17,11 +17,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.datastructures import State
 
 from api.chat.service import handle_citizen_message
 from api.console.live import LiveHub, resume_cursor
+from api.deps import AppContext
 from api.errors import install_error_handlers
+from api.rasa.tracker import history_from_events
 from api.widget import routes as widget_routes
 from core.db import session_scope
 from core.settings import Settings
@@ -36,6 +37,7 @@ OFFICE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=service.VIETNAM)
 class Officer:
     username: str
     display_name: str
+    role: str | None = "agent"
 
 
 LAN = Officer("lan", "Nguyễn Thị Lan")
@@ -75,11 +77,10 @@ class FakeRasaHttp:
         return httpx.Response(200, json={})
 
 
-def state_for(rasa: FakeRasaHttp) -> State:
-    state = State()
-    state.settings = Settings(rasa_url="http://rasa.test", rasa_timeout_seconds=5.0)
-    state.http = httpx.AsyncClient(transport=httpx.MockTransport(rasa))
-    return state
+def state_for(rasa: FakeRasaHttp) -> AppContext:
+    """The application context as the lifespan builds it, with Rasa answered by ``rasa``."""
+    settings = Settings(rasa_url="http://rasa.test", rasa_timeout_seconds=5.0)
+    return AppContext.create(settings, httpx.AsyncClient(transport=httpx.MockTransport(rasa)))
 
 
 def open_request(sender: str = SENDER) -> int:
@@ -121,7 +122,7 @@ def test_a_taken_conversation_goes_to_the_officer_without_an_apology(store: None
     rasa.replies = []  # a paused tracker predicts nothing
     state = state_for(rasa)
     hub = LiveHub()
-    state.handoff_hub = hub
+    state.hub = hub
 
     async def run() -> Any:
         woken = asyncio.create_task(hub.wait(5))
@@ -176,7 +177,7 @@ def test_history_shows_an_officers_lines_with_their_ids() -> None:
         {"event": "resume"},
         officer_event("closed", 10, "Trợ lý tự động tiếp tục"),
     ]
-    assert widget_routes.history_from_events(events) == [
+    assert history_from_events(events) == [
         {"from": "user", "text": "cho tôi gặp cán bộ"},
         {"from": "bot", "text": "Em đã chuyển yêu cầu"},
         {"from": "system", "text": "Cán bộ Lan đã tham gia", "id": 7},
@@ -192,9 +193,8 @@ def widget_client(store: None) -> Iterator[TestClient]:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = Settings(rasa_url="http://rasa.test")
         async with httpx.AsyncClient(transport=httpx.MockTransport(rasa)) as client:
-            app.state.http = client
+            app.state.context = AppContext.create(Settings(rasa_url="http://rasa.test"), client)
             yield
 
     app = FastAPI(lifespan=lifespan)
@@ -286,7 +286,8 @@ def test_resume_cursor_prefers_the_browsers_last_event_id() -> None:
 
 
 def test_the_console_prefills_the_citizens_last_question_never_the_request_or_phone_digits() -> None:
-    from api.console.service import history_before, last_questions
+    from api.console.service import history_before
+    from api.rasa.tracker import citizen_questions
 
     def user(text: str, intent: str, at: float) -> dict[str, Any]:
         return {"event": "user", "text": text, "timestamp": at, "parse_data": {"intent": {"name": intent}}}
@@ -300,7 +301,7 @@ def test_the_console_prefills_the_citizens_last_question_never_the_request_or_ph
         user("cho tôi gặp cán bộ", "request_human", 5.0),
         user("sau khi nhận", "ask_documents", 9.0),
     ]
-    assert last_questions(events, until=8.0) == ["làm căn cước mất bao lâu"]
-    assert last_questions(events, until=None)[-1] == "sau khi nhận"
+    assert citizen_questions(events, until=8.0) == ["làm căn cước mất bao lâu"]
+    assert citizen_questions(events, until=None)[-1] == "sau khi nhận"
     shown = history_before(events, until=8.0)
     assert [m["text"] for m in shown] == ["làm căn cước mất bao lâu", "••••", "cho tôi gặp cán bộ"]

@@ -24,6 +24,7 @@ HOTLINE = "1900 0000"
 class Officer:
     username: str
     display_name: str
+    role: str | None = "agent"
 
 
 LAN = Officer("lan", "Nguyễn Thị Lan")

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli import train
 from cli.stack import Stack, private_stack
+from servicedesk.learning import training
 from tests.fakes import zalo as fake_zalo
 from tests.staff.accounts import create_accounts_in
 
@@ -51,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     zalo_server = fake_zalo.ThreadedServer(fake_zalo.create_app(zalo_state))
     zalo_server.start()
     try:
-        running = private_stack(tmp_path_factory.mktemp("stack-data"), train.ensure_model())
+        running = private_stack(tmp_path_factory.mktemp("stack-data"), training.ensure_model())
         # One synthetic officer per role (tests/staff/accounts.py) for the console and admin pages.
         create_accounts_in(str(running.config.data_dir / "tthc.sqlite3"))
         running.config.extra_env.update(_zalo_env(zalo_server.url))

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.learning.runtime import build_config
-from cli import train as training
 from cli.stack import Stack
+from core.audit.actor import Actor
 from core.db import Base, make_engine
+from servicedesk.learning import training
 from servicedesk.learning.models import RetrainJob, TrainedModel
 from servicedesk.learning.retrain import RetrainService
 from servicedesk.learning.training_file import add_example
@@ -69,7 +70,7 @@ def test_retrain_scores_and_activates_on_the_running_rasa(
     )
     before = _events(rasa_url, sender, token)
     try:
-        job_id = service.start("e2e-editor", background=False)
+        job_id = service.start(Actor("e2e-editor"), background=False)
         with factory() as session:
             job = session.get(RetrainJob, job_id)
             assert job is not None

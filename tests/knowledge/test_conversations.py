@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from api.conversations.recorder import _understanding
+from api.rasa.tracker import understanding
 from core.privacy import sender_hash
 from servicedesk.conversations.redaction import redact
 from servicedesk.conversations.service import record_turn
@@ -53,8 +53,8 @@ def test_the_trackers_parse_is_used_only_for_the_same_message() -> None:
         "latest_message": {"text": "lệ phí khai sinh", "intent": {"name": "ask_fee", "confidence": 0.97}},
         "slots": {"procedure_code": "1.001193"},
     }
-    assert _understanding(tracker, "lệ phí khai sinh") == ("ask_fee", 0.97, "1.001193")
-    assert _understanding(tracker, "một câu khác") is None
+    assert understanding(tracker, "lệ phí khai sinh") == ("ask_fee", 0.97, "1.001193")
+    assert understanding(tracker, "một câu khác") is None
     # The fallback action reverts the user's utterance: its parse is found among the events.
     reverted = {
         "latest_message": {"text": "lệ phí khai sinh", "intent": {"name": "ask_fee", "confidence": 0.97}},
@@ -69,4 +69,4 @@ def test_the_trackers_parse_is_used_only_for_the_same_message() -> None:
         ],
         "slots": {},
     }
-    assert _understanding(reverted, "xyz") == ("nlu_fallback", 0.3, None)
+    assert understanding(reverted, "xyz") == ("nlu_fallback", 0.3, None)

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.settings import DEV_PEPPER, DossierSettings
 from knowledge.seed.loader import SEED_DIR, read_procedure_file
 from servicedesk.dossiers import hashing
-from servicedesk.dossiers.config import DEV_PEPPER, DossierSettings
 from servicedesk.dossiers.connectors import (
     ConnectorAuthError,
     ConnectorProtocolError,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.importer import ImportFileError, import_file
 from knowledge.importer.catalogue import (
     catalogue_record,
@@ -296,14 +297,14 @@ def versions(session: Session) -> int:
 def test_import_adds_then_reimport_is_unchanged(session: Session, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [catalogue_row("1.000001"), catalogue_row("1.000002")])
     calls: list[tuple[str, int, int]] = []
-    report = import_file(session, path, actor="tester", progress=lambda *a: calls.append(a))
+    report = import_file(session, path, actor=Actor("tester"), progress=lambda *a: calls.append(a))
     assert report.applied and [r.status for r in report.rows] == ["added", "added"]
     assert stored_codes(session) == ["1.000001", "1.000002"]
     assert ("parse", 2, 2) in calls and calls[-1] == ("apply", 2, 2)
     stored = procedures.get_by_code(session, "1.000001")
     assert stored is not None and stored.origin == "import"
 
-    again = import_file(session, path, actor="tester")
+    again = import_file(session, path, actor=Actor("tester"))
     assert [r.status for r in again.rows] == ["unchanged", "unchanged"]
     assert versions(session) == 2
 
@@ -312,7 +313,7 @@ def test_changed_row_is_updated_with_changed_fields_and_aliases_kept(session: Se
     procedures.upsert(
         session,
         catalogue_record(catalogue_row("1.000001")).model_copy(update={"aliases": ["làm thử"]}),
-        actor="earlier import",
+        actor=Actor("earlier import"),
         origin="import",
     )
     session.commit()
@@ -320,7 +321,7 @@ def test_changed_row_is_updated_with_changed_fields_and_aliases_kept(session: Se
         "1.000001",
         cach_thuc_thuc_hien=CH + "Trực tiếp5 Ngày làm việc20,000 Việt Nam ĐồngTrực tuyến3 Ngày làm việcMiễn phí",
     )
-    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", [changed]), actor="tester")
+    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", [changed]), actor=Actor("tester"))
     [row] = report.rows
     assert row.status == "updated" and row.changed_fields == ["channels"]
     assert row.changes["channels"]["after"][0]["fee_vnd"] == 20000
@@ -332,14 +333,14 @@ def test_curated_records_are_kept_unless_overwrite_is_asked(session: Session, tm
     curated = ProcedureRecord(
         code="1.000001", name="Đăng ký thử", levels=["xa"], aliases=["làm thử"], steps=["Một bước đã biên tập."]
     )
-    procedures.upsert(session, curated, actor="seed", origin="seed")
+    procedures.upsert(session, curated, actor=Actor("seed"), origin="seed")
     session.commit()
     path = write_jsonl(tmp_path / "c.jsonl", [catalogue_row("1.000001")])
-    [row] = import_file(session, path, actor="tester").rows
+    [row] = import_file(session, path, actor=Actor("tester")).rows
     assert row.status == "kept" and "seed" in (row.reason or "") and "steps" in row.changed_fields
     assert procedures.to_record(procedures.get_by_code(session, "1.000001")) == curated  # type: ignore[arg-type]
 
-    [row] = import_file(session, path, actor="tester", overwrite_curated=True).rows
+    [row] = import_file(session, path, actor=Actor("tester"), overwrite_curated=True).rows
     assert row.status == "updated"
     stored = procedures.to_record(procedures.get_by_code(session, "1.000001"))  # type: ignore[arg-type]
     assert stored.steps == ["Bước 1: Nộp hồ sơ", "Bước 2: Nhận kết quả"] and stored.aliases == ["làm thử"]
@@ -347,7 +348,7 @@ def test_curated_records_are_kept_unless_overwrite_is_asked(session: Session, tm
 
 def test_duplicate_codes_last_row_wins(session: Session, tmp_path: Path) -> None:
     rows = [catalogue_row("1.000001", ten_thu_tuc="Bản cũ"), catalogue_row("1.000002"), catalogue_row("1.000001")]
-    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", rows), actor="tester")
+    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", rows), actor=Actor("tester"))
     assert [(r.row, r.status) for r in report.rows] == [(1, "duplicate"), (2, "added"), (3, "added")]
     assert "dòng 3" in (report.duplicates[0].reason or "")
     assert any("1.000001" in note for note in report.notes)
@@ -364,7 +365,7 @@ def test_bad_rows_are_reported_and_nothing_is_applied(session: Session, tmp_path
         catalogue_row("1-000005"),  # code not in the official pattern
         catalogue_row("1.000006"),
     ]
-    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", rows), actor="tester")
+    report = import_file(session, write_jsonl(tmp_path / "c.jsonl", rows), actor=Actor("tester"))
     rejected = {r.row: r.reason or "" for r in report.rejected}
     assert sorted(rejected) == [2, 3, 4, 5]
     assert rejected[2].startswith("Dòng JSON hỏng")
@@ -375,20 +376,20 @@ def test_bad_rows_are_reported_and_nothing_is_applied(session: Session, tmp_path
     assert stored_codes(session) == [] and versions(session) == 0
     assert session.scalars(select(Procedure)).all() == []
 
-    partial = import_file(session, tmp_path / "c.jsonl", actor="tester", allow_partial=True)
+    partial = import_file(session, tmp_path / "c.jsonl", actor=Actor("tester"), allow_partial=True)
     assert partial.applied and len(partial.rejected) == 4
     assert stored_codes(session) == ["1.000001", "1.000006"]
 
 
 def test_dry_run_changes_nothing(session: Session, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [catalogue_row("1.000001")])
-    preview = import_file(session, path, actor="tester", dry_run=True)
+    preview = import_file(session, path, actor=Actor("tester"), dry_run=True)
     assert [r.status for r in preview.rows] == ["added"] and not preview.applied
     assert stored_codes(session) == []
 
-    import_file(session, path, actor="tester")
+    import_file(session, path, actor=Actor("tester"))
     write_jsonl(path, [catalogue_row("1.000001", linh_vuc="Chứng thực")])
-    preview = import_file(session, path, actor="tester", dry_run=True)
+    preview = import_file(session, path, actor=Actor("tester"), dry_run=True)
     [row] = preview.rows
     assert row.status == "updated" and row.changed_fields == ["field"]
     assert row.changes["field"] == {"before": "Hộ tịch", "after": "Chứng thực"}
@@ -401,16 +402,16 @@ def test_json_array_and_canonical_records(session: Session, tmp_path: Path) -> N
     canonical = ProcedureRecord(code="1.000003", name="Thủ tục dạng chuẩn", levels=["bo"]).model_dump(mode="json")
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"procedures": [catalogue_row("1.000001"), canonical]}, ensure_ascii=False), "utf-8")
-    report = import_file(session, path, actor="tester")
+    report = import_file(session, path, actor=Actor("tester"))
     assert [(r.row, r.code, r.status) for r in report.rows] == [(1, "1.000001", "added"), (2, "1.000003", "added")]
 
 
 def test_unreadable_files_raise(session: Session, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="Không tìm thấy"):
-        import_file(session, tmp_path / "missing.jsonl", actor="tester")
+        import_file(session, tmp_path / "missing.jsonl", actor=Actor("tester"))
     (tmp_path / "c.txt").write_text("x", encoding="utf-8")
     with pytest.raises(ImportFileError, match="định dạng"):
-        import_file(session, tmp_path / "c.txt", actor="tester")
+        import_file(session, tmp_path / "c.txt", actor=Actor("tester"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ def test_unreadable_files_raise(session: Session, tmp_path: Path) -> None:
 
 
 def test_csv_sample_import(session: Session) -> None:
-    report = import_file(session, DATA_DIR / "sample.csv", actor="tester")
+    report = import_file(session, DATA_DIR / "sample.csv", actor=Actor("tester"))
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "9.000001", "added"), (3, "9.000002", "added")]
     assert report.notes == ["Cột “ghi chú nội bộ” không được dùng và đã bỏ qua"]
     first = procedures.to_record(procedures.get_by_code(session, "9.000001"))  # type: ignore[arg-type]
@@ -455,7 +456,7 @@ def test_csv_sample_import(session: Session) -> None:
     second = procedures.to_record(procedures.get_by_code(session, "9.000002"))  # type: ignore[arg-type]
     assert second.levels == ["tinh", "bo"] and second.steps == ["Nộp hồ sơ", "Nhận kết quả"]
     assert second.channels[0].fee_vnd == 20000 and second.last_verified == dt.date(2026, 11, 22)
-    assert [r.status for r in import_file(session, DATA_DIR / "sample.csv", actor="tester").rows] == [
+    assert [r.status for r in import_file(session, DATA_DIR / "sample.csv", actor=Actor("tester")).rows] == [
         "unchanged",
         "unchanged",
     ]
@@ -487,7 +488,7 @@ def test_xlsx_import_and_missing_columns_are_left_alone(session: Session, tmp_pa
             ["1.000491", "Cấp thử hai", "khac", None, None, None, None],
         ],
     )  # fmt: skip
-    report = import_file(session, path, actor="tester")
+    report = import_file(session, path, actor=Actor("tester"))
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "1.000490", "added"), (4, "1.000491", "added")]
     stored = procedures.to_record(procedures.get_by_code(session, "1.000490"))  # type: ignore[arg-type]
     assert stored.documents[1] == DocumentRecord(name="Ảnh", kind="copy", count=2, required=False, condition="Nếu có")
@@ -498,7 +499,7 @@ def test_xlsx_import_and_missing_columns_are_left_alone(session: Session, tmp_pa
 
     # A sheet with only code, name, levels, field updates those and keeps documents and channels.
     narrow = write_xlsx(tmp_path / "narrow.xlsx", [header[:4], ["1.000490", "Cấp thử", "Cấp tỉnh", "Thử mới"]])
-    [row] = import_file(session, narrow, actor="tester").rows
+    [row] = import_file(session, narrow, actor=Actor("tester")).rows
     assert row.status == "updated" and row.changed_fields == ["field"]
     stored = procedures.to_record(procedures.get_by_code(session, "1.000490"))  # type: ignore[arg-type]
     assert stored.field == "Thử mới" and len(stored.documents) == 2 and len(stored.channels) == 1
@@ -515,7 +516,7 @@ def test_bad_sheet_rows_are_rejected_with_their_row_numbers(session: Session, tm
         "1.000005;Trùng tên gọi;tinh;;;Làm thử\n",
         encoding="utf-8",
     )
-    report = import_file(session, path, actor="tester")
+    report = import_file(session, path, actor=Actor("tester"))
     rejected = {r.row: r.reason or "" for r in report.rejected}
     assert sorted(rejected) == [3, 4, 5, 6]
     assert "bản nháp" in rejected[3] and "huyện" in rejected[4] and "qua điện thoại" in rejected[5]
@@ -527,7 +528,7 @@ def test_sheet_without_required_columns_is_refused(session: Session, tmp_path: P
     path = tmp_path / "bad.csv"
     path.write_text("code,name\n1.000001,Thiếu cấp\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="levels"):
-        import_file(session, path, actor="tester")
+        import_file(session, path, actor=Actor("tester"))
 
 
 def test_cli_dry_run_and_rejection_exit_codes(session: Session, tmp_path: Path, monkeypatch) -> None:
@@ -558,7 +559,7 @@ def test_cli_dry_run_and_rejection_exit_codes(session: Session, tmp_path: Path, 
 def test_import_national_sample(session: Session, reference_dir: Path) -> None:
     path = reference_dir / "procedures" / "national-catalogue-sample.jsonl"
     started = time.perf_counter()
-    report = import_file(session, path, actor="tester")
+    report = import_file(session, path, actor=Actor("tester"))
     elapsed = time.perf_counter() - started
     reasons = [f"row {r.row} {r.code}: {r.reason}" for r in report.rejected]
     print(f"\n{report.summary()} in {elapsed:.1f}s; rejected: {reasons or 'none'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.procedures import answers, service
 from knowledge.procedures.schemas import ProcedureRecord
 from knowledge.procedures.search import ProcedureIndex, ProcedureSearch, procedure_search
@@ -61,8 +62,8 @@ def test_seed_is_idempotent(session: Session) -> None:
 
 
 def test_every_change_leaves_a_version(session: Session) -> None:
-    service.upsert(session, _minimal(), actor="tester")
-    result = service.upsert(session, _minimal(name="Thủ tục thử nghiệm đã sửa"), actor="editor", note="sửa tên")
+    service.upsert(session, _minimal(), actor=Actor("tester"))
+    result = service.upsert(session, _minimal(name="Thủ tục thử nghiệm đã sửa"), actor=Actor("editor"), note="sửa tên")
     assert result.changed and not result.created
     procedure = service.get_by_code(session, "9.999999")
     assert procedure is not None
@@ -72,9 +73,9 @@ def test_every_change_leaves_a_version(session: Session) -> None:
 
 
 def test_alias_owned_by_another_procedure_is_refused(session: Session) -> None:
-    service.upsert(session, _minimal(aliases=["làm thử"]), actor="t")
+    service.upsert(session, _minimal(aliases=["làm thử"]), actor=Actor("t"))
     with pytest.raises(service.AliasConflictError):
-        service.upsert(session, _minimal(code="9.999998", aliases=["lam thu"]), actor="t")
+        service.upsert(session, _minimal(code="9.999998", aliases=["lam thu"]), actor=Actor("t"))
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def test_search_sees_new_procedures_without_restart(seeded: Session) -> None:
         search.search(seeded, "nuoi yen", limit=1) == []
         or search.search(seeded, "nuoi yen", limit=1)[0].code != "9.999999"
     )
-    service.upsert(seeded, _minimal(name="Cấp giấy phép nuôi chim yến", aliases=["nuôi yến"]), actor="t")
+    service.upsert(seeded, _minimal(name="Cấp giấy phép nuôi chim yến", aliases=["nuôi yến"]), actor=Actor("t"))
     seeded.commit()
     assert search.search(seeded, "nuoi yen", limit=1)[0].code == "9.999999"
 
@@ -116,7 +117,7 @@ def test_empty_index_and_blank_query() -> None:
 
 
 def test_answers_come_from_the_record_and_admit_missing_facts(session: Session) -> None:
-    service.upsert(session, _minimal(), actor="t")
+    service.upsert(session, _minimal(), actor=Actor("t"))
     procedure = service.get_by_code(session, "9.999999")
     assert procedure is not None
     fee = answers.fee_answer(procedure)
@@ -138,11 +139,11 @@ def test_documents_answer_for_birth_registration(seeded: Session) -> None:
 def test_unpublishing_hides_a_procedure_from_search_and_lookup(seeded: Session) -> None:
     search = ProcedureSearch(check_interval=0)
     assert search.search(seeded, "đăng ký khai tử", limit=1)[0].code == "1.000656"
-    assert service.set_published(seeded, "1.000656", False, actor="admin")
+    assert service.set_published(seeded, "1.000656", False, actor=Actor("admin"))
     seeded.commit()
     assert all(hit.code != "1.000656" for hit in search.search(seeded, "đăng ký khai tử", limit=5))
     assert service.get_by_code(seeded, "1.000656") is None
-    assert service.set_published(seeded, "1.000656", True, actor="admin")
+    assert service.set_published(seeded, "1.000656", True, actor=Actor("admin"))
     seeded.commit()
     assert search.search(seeded, "đăng ký khai tử", limit=1)[0].code == "1.000656"
-    assert not service.set_published(seeded, "9.999999", True, actor="admin")
+    assert not service.set_published(seeded, "9.999999", True, actor=Actor("admin"))

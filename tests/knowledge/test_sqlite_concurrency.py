@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 import database.models  # noqa: F401 - every table
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from core.db import Base, make_engine
 from knowledge.importer.service import import_file
@@ -43,7 +44,7 @@ def test_a_commit_elsewhere_during_an_import_does_not_reject_its_rows(tmp_path: 
             writer[0].join(timeout=0.5)
 
     with Session(importer) as session:
-        report = import_file(session, SAMPLE, actor="bientap", dry_run=True, commit=False)
+        report = import_file(session, SAMPLE, actor=Actor("bientap"), dry_run=True, commit=False)
         session.rollback()
     writer[0].join(timeout=30)
     assert committed.is_set()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.vntext import fold
+from core.audit.actor import Actor
 from knowledge.procedures import service
 from knowledge.procedures.schemas import ProcedureRecord
 from knowledge.procedures.search import ProcedureSearch
@@ -135,7 +136,7 @@ def _without_facts() -> ProcedureRecord:
     ],
 )
 def test_a_missing_fact_is_said_missing_with_the_source(session: Session, question: str, missing: str) -> None:
-    service.upsert(session, _without_facts(), actor="test")
+    service.upsert(session, _without_facts(), actor=Actor("test"))
     session.commit()
     result = suggest(session, question, search=_fresh())
     top = result.suggestions[0]
@@ -156,6 +157,6 @@ def test_blank_question_and_no_match(seeded: Session) -> None:
 def test_unpublished_procedures_are_not_suggested(seeded: Session) -> None:
     search = _fresh()
     assert suggest(seeded, "đăng ký khai sinh", search=search).suggestions[0].code == BIRTH
-    service.set_published(seeded, BIRTH, False, actor="test")
+    service.set_published(seeded, BIRTH, False, actor=Actor("test"))
     seeded.commit()
     assert BIRTH not in [s.code for s in suggest(seeded, "đăng ký khai sinh", search=search).suggestions]

@@ -16,11 +16,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cli.train import ACTIVE_MODEL_POINTER, write_active_model
+from api.rasa.model_server import RasaModelServer
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from core.db import Base, make_engine
 from servicedesk.learning.models import RetrainJob, TrainedModel
 from servicedesk.learning.retrain import RUNNER_ID, RetrainConfig, RetrainConflict, RetrainService
+from servicedesk.learning.training import ACTIVE_MODEL_POINTER, write_active_model
 from servicedesk.learning.training_file import add_example
 from tests.fakes.server import start_in_thread
 from tests.learning.fake_rasa_server import FakeRasa
@@ -66,7 +68,7 @@ def _config(tmp_path: Path, rasa_url: str, current_model: Path, **env: str) -> R
     return RetrainConfig(
         data_dir=data_dir,
         learned_path=tmp_path / "learned.yml",
-        rasa_url=rasa_url,
+        model_server=RasaModelServer(rasa_url),
         cwd=tmp_path,
         env={**os.environ, "FAKE_LOG": str(tmp_path / "calls.jsonl"), **env},
         train_command=lambda data, out, name: [
@@ -134,7 +136,7 @@ def test_a_better_model_is_trained_scored_and_activated(
         original(job_id, **values)
 
     service._update = spy  # type: ignore[method-assign]
-    job_id = service.start("editor1", background=False)
+    job_id = service.start(Actor("editor1"), background=False)
 
     job = _job(factory, job_id)
     assert (job.status, job.stage, job.progress, job.activated) == ("succeeded", "done", 100, True)
@@ -169,7 +171,7 @@ def test_an_equal_model_is_activated_tolerance_zero(
 ) -> None:
     fake, url = rasa
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_SCORES=_scores(0.91, 0.91)), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert job.status == "succeeded" and job.activated and len(fake.loads) == 1
 
 
@@ -178,7 +180,7 @@ def test_a_worse_model_is_rejected_and_the_current_one_kept(
 ) -> None:
     fake, url = rasa
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_SCORES=_scores(0.9099, 0.91)), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert (job.status, job.activated, job.progress) == ("rejected", False, 100)
     assert "kém hơn" in (job.message or "") and "0.9099 < 0.9100" in (job.message or "")
     assert fake.loads == [] and fake.model == current_model
@@ -193,8 +195,8 @@ def test_the_next_job_compares_with_the_activated_candidate(
 ) -> None:
     fake, url = rasa
     config = _config(tmp_path, url, current_model, FAKE_SCORES=_scores(0.95, 0.91))
-    first = _job(factory, RetrainService(config, factory).start("editor1", background=False))
-    second = _job(factory, RetrainService(config, factory).start("editor1", background=False))
+    first = _job(factory, RetrainService(config, factory).start(Actor("editor1"), background=False))
+    second = _job(factory, RetrainService(config, factory).start(Actor("editor1"), background=False))
     assert second.current_path == first.candidate_path
     assert second.status == "rejected" or second.status == "succeeded"
 
@@ -204,7 +206,7 @@ def test_a_training_failure_leaves_the_running_model(
 ) -> None:
     fake, url = rasa
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_TRAIN_EXIT="3"), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert job.status == "failed" and job.stage == "train" and not job.activated
     assert "mã 3" in (job.message or "") and "không thay đổi" in (job.message or "")
     assert "ValueError: fake training failure" in job.log_tail
@@ -217,7 +219,7 @@ def test_an_evaluation_failure_leaves_the_running_model(
 ) -> None:
     fake, url = rasa
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_COMPARE_EXIT="2"), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert (job.status, job.stage) == ("failed", "evaluate") and "Đánh giá" in (job.message or "")
     assert fake.loads == []
 
@@ -228,7 +230,7 @@ def test_a_model_the_server_refuses_fails_the_job(
     fake, url = rasa
     fake.refuse_loads = True
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_SCORES=_scores(0.95, 0.91)), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert (job.status, job.stage, job.activated) == ("failed", "activate", False)
     assert "HTTP 500" in (job.message or "") and "mô hình cũ vẫn chạy" in (job.message or "")
     with factory() as session:
@@ -240,7 +242,7 @@ def test_without_the_rasa_server_nothing_is_trained(
     tmp_path: Path, factory: sessionmaker[Session], current_model: Path
 ) -> None:
     service = RetrainService(_config(tmp_path, "http://127.0.0.1:9", current_model), factory)
-    job = _job(factory, service.start("editor1", background=False))
+    job = _job(factory, service.start(Actor("editor1"), background=False))
     assert job.status == "failed" and "máy chủ Rasa" in (job.message or "")
     assert _calls(tmp_path) == []
 
@@ -250,7 +252,7 @@ def test_an_unknown_running_model_file_is_a_clear_failure(
 ) -> None:
     fake, url = rasa
     config = replace(_config(tmp_path, url, current_model), model_dirs=())
-    job = _job(factory, RetrainService(config, factory).start("editor1", background=False))
+    job = _job(factory, RetrainService(config, factory).start(Actor("editor1"), background=False))
     assert job.status == "failed" and current_model.name in (job.message or "")
 
 
@@ -259,7 +261,7 @@ def test_a_training_that_hangs_is_stopped(
 ) -> None:
     fake, url = rasa
     config = replace(_config(tmp_path, url, current_model, FAKE_TRAIN_SLEEP="5"), train_timeout=1.0)
-    job = _job(factory, RetrainService(config, factory).start("editor1", background=False))
+    job = _job(factory, RetrainService(config, factory).start(Actor("editor1"), background=False))
     assert job.status == "failed" and "Quá thời gian" in (job.message or "")
 
 
@@ -268,13 +270,13 @@ def test_one_job_at_a_time(
 ) -> None:
     fake, url = rasa
     service = RetrainService(_config(tmp_path, url, current_model, FAKE_TRAIN_SLEEP="0.3"), factory)
-    first = service.start("editor1")
+    first = service.start(Actor("editor1"))
     with pytest.raises(RetrainConflict) as refused:
-        service.start("editor2")
+        service.start(Actor("editor2"))
     assert refused.value.job_id == first and f"#{first}" in str(refused.value)
     service.wait(first, timeout=30)
     assert _job(factory, first).status == "succeeded"
-    second = service.start("editor2", background=False)
+    second = service.start(Actor("editor2"), background=False)
     assert _job(factory, second).status == "succeeded"
 
 
@@ -305,4 +307,4 @@ def test_a_job_left_running_by_a_stopped_api_is_failed_on_restart(
     assert own.status == "running"  # this process's own job is not touched
     with factory.begin() as session:
         session.get(RetrainJob, 2).status = "failed"  # type: ignore[union-attr]
-    assert _job(factory, service.start("editor1", background=False)).status == "succeeded"
+    assert _job(factory, service.start(Actor("editor1"), background=False)).status == "succeeded"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import servicedesk.learning.models  # noqa: F401 - tables
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from knowledge.procedures import service as procedures
 from knowledge.procedures.models import ProcedureVersion
@@ -106,9 +107,9 @@ def test_inbox_lists_undecided_messages_newest_first_with_filters(db: Session) -
 
 def test_assigning_an_intent_writes_the_example_and_audits(db: Session, learned: Path) -> None:
     turn = _turn(db, "làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền hả ad")
-    result = service.assign_intent(db, turn, "ask_fee", actor="editor1", learned_path=learned)
+    result = service.assign_intent(db, turn, "ask_fee", actor=Actor("editor1"), learned_path=learned)
     db.commit()
-    assert result.added and "Hỏi lệ phí" in result.message
+    assert result.added and "Hỏi phí, lệ phí" in result.message
     assert read_examples(learned) == {"ask_fee": ["làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền hả ad"]}
     assert service.inbox(db, InboxFilters())[1] == 0
     decision = db.scalars(select(InboxDecision)).one()
@@ -125,8 +126,8 @@ def test_assigning_an_intent_writes_the_example_and_audits(db: Session, learned:
 def test_the_same_text_twice_is_learned_once(db: Session, learned: Path) -> None:
     first = _turn(db, "Làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền?")
     second = _turn(db, "lam lai the can cuoc bi rach thi mat bao nhieu tien")
-    service.assign_intent(db, first, "ask_fee", actor="editor1", learned_path=learned)
-    again = service.assign_intent(db, second, "ask_fee", actor="editor1", learned_path=learned)
+    service.assign_intent(db, first, "ask_fee", actor=Actor("editor1"), learned_path=learned)
+    again = service.assign_intent(db, second, "ask_fee", actor=Actor("editor1"), learned_path=learned)
     db.commit()
     assert not again.added and "đã có" in again.message
     assert len(read_examples(learned)["ask_fee"]) == 1
@@ -135,11 +136,11 @@ def test_the_same_text_twice_is_learned_once(db: Session, learned: Path) -> None
 
 def test_a_refused_example_leaves_the_message_in_the_inbox(db: Session, learned: Path) -> None:
     turn = _turn(db, "làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền hả ad")
-    service.assign_intent(db, turn, "ask_fee", actor="editor1", learned_path=learned)
+    service.assign_intent(db, turn, "ask_fee", actor=Actor("editor1"), learned_path=learned)
     db.commit()
     other = _turn(db, "Làm lại thẻ căn cước bị rách thì mất bao nhiêu tiền hả ad!")
     with pytest.raises(DecisionError, match="ask_fee"):
-        service.assign_intent(db, other, "ask_documents", actor="editor1", learned_path=learned)
+        service.assign_intent(db, other, "ask_documents", actor=Actor("editor1"), learned_path=learned)
     db.rollback()
     assert [i.id for i in service.inbox(db, InboxFilters())[0]] == [other]
     assert len(_audit(db)) == 1
@@ -147,18 +148,18 @@ def test_a_refused_example_leaves_the_message_in_the_inbox(db: Session, learned:
 
 def test_a_message_is_decided_once(db: Session, learned: Path) -> None:
     turn = _turn(db, "thủ tục này ở đâu vậy")
-    service.dismiss(db, turn, actor="editor1")
+    service.dismiss(db, turn, actor=Actor("editor1"))
     db.commit()
     with pytest.raises(AlreadyDecided, match="editor1"):
-        service.assign_intent(db, turn, "ask_submission_place", actor="editor2", learned_path=learned)
+        service.assign_intent(db, turn, "ask_submission_place", actor=Actor("editor2"), learned_path=learned)
     db.rollback()
     with pytest.raises(DecisionError, match="Không có tin nhắn"):
-        service.dismiss(db, 9999, actor="editor1")
+        service.dismiss(db, 9999, actor=Actor("editor1"))
 
 
 def test_dismiss_is_audited(db: Session) -> None:
     turn = _turn(db, "abc xyz")
-    assert service.dismiss(db, turn, actor="editor1").kind == "dismiss"
+    assert service.dismiss(db, turn, actor=Actor("editor1")).kind == "dismiss"
     db.commit()
     assert [e.action for e in _audit(db)] == ["learning.inbox.dismiss"]
     assert service.pending_count(db) == 0
@@ -167,7 +168,7 @@ def test_dismiss_is_audited(db: Session) -> None:
 def test_assigning_an_alias_adds_it_with_a_version_and_audit(db: Session) -> None:
     turn = _turn(db, "làm giấy báo mất người nhà")
     versions = len(db.scalars(select(ProcedureVersion).join(ProcedureVersion.procedure)).all())
-    result = service.assign_alias(db, turn, DEATH, actor="editor1", alias="  giấy báo   mất người nhà ")
+    result = service.assign_alias(db, turn, DEATH, actor=Actor("editor1"), alias="  giấy báo   mất người nhà ")
     db.commit()
     assert "giấy báo mất người nhà" in result.message and DEATH in result.message
     record = procedures.to_record(procedures.get_by_code(db, DEATH))
@@ -193,22 +194,22 @@ def test_assigning_an_alias_adds_it_with_a_version_and_audit(db: Session) -> Non
 def test_an_alias_is_unique_after_folding(db: Session) -> None:
     same = _turn(db, "KHAI TU")
     with pytest.raises(DecisionError, match="khai tử.*thủ tục này"):
-        service.assign_alias(db, same, DEATH, actor="editor1")
+        service.assign_alias(db, same, DEATH, actor=Actor("editor1"))
     db.rollback()
     other = next(p.code for p in procedures.list_published(db) if p.code != DEATH)
     with pytest.raises(DecisionError, match=f"khai tử.*{DEATH}"):
-        service.assign_alias(db, same, other, actor="editor1", alias="Khai tu")
+        service.assign_alias(db, same, other, actor=Actor("editor1"), alias="Khai tu")
     db.rollback()
     with pytest.raises(DecisionError, match="trống"):
-        service.assign_alias(db, same, other, actor="editor1", alias=" ... ")
+        service.assign_alias(db, same, other, actor=Actor("editor1"), alias=" ... ")
     db.rollback()
     with pytest.raises(DecisionError, match="Không có thủ tục"):
-        service.assign_alias(db, same, "9.999999", actor="editor1", alias="tên mới")
+        service.assign_alias(db, same, "9.999999", actor=Actor("editor1"), alias="tên mới")
     db.rollback()
     assert service.pending_count(db) == 1 and _audit(db) == []
 
 
 def test_intent_options_come_from_the_domain_with_vietnamese_labels() -> None:
     options = {o["name"]: o["label"] for o in service.intent_options()}
-    assert options["ask_fee"] == "Hỏi lệ phí" and "request_human" in options
+    assert options["ask_fee"] == "Hỏi phí, lệ phí" and "request_human" in options
     assert all(label for label in options.values())

@@ -202,7 +202,7 @@ def test_finding_2_zalo_conversation_ids_have_the_prefix_the_bridge_checks() -> 
 
 def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa, zalo) -> None:  # noqa: F811
     from core.privacy import client_key
-    from servicedesk.dossiers.config import get_dossier_settings
+    from core.settings import get_settings
 
     with bridge() as client:
         assert client.post("/api/chat", json={"sender": WEB_SENDER, "message": "xin chào"}).status_code == 200
@@ -211,7 +211,7 @@ def test_finding_2_rasa_is_told_the_channel_and_a_hashed_client_key(bridge, rasa
             assert client.post("/webhooks/zalo", content=raw, headers=headers).status_code == 200
             wait_for(lambda n=n: len(rasa.bodies) == n + 2, what="the Zalo message at Rasa")
     web, zalo_1, zalo_2, other = rasa.bodies
-    pepper = get_dossier_settings().pepper_bytes
+    pepper = get_settings().dossier.pepper_bytes
     # Starlette's test client connects from the address "testclient".
     assert web["metadata"] == {"channel": "web", "client": client_key("web", "testclient", pepper)}
     assert zalo_1["metadata"] == {"channel": "zalo", "client": client_key("zalo", ZALO_USER, pepper)}

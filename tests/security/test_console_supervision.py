@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from core.db import session_scope
 from servicedesk.handoff import service
@@ -34,7 +35,7 @@ def add_colleague() -> None:
     username, password, name = COLLEAGUE
     with session_scope() as session:
         accounts.create_account(
-            session, username=username, password=password, display_name=name, role="agent", actor="tests"
+            session, username=username, password=password, display_name=name, role="agent", actor=Actor("tests")
         )
 
 

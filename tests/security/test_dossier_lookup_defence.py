@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import actions.dossiers as dossier_actions
-from servicedesk.dossiers.config import DossierSettings
+from core.settings import DossierSettings
 from servicedesk.dossiers.connectors import LocalConnector, SessionScope, session_scope_for
 from servicedesk.dossiers.hashing import client_hash
 from servicedesk.dossiers.models import DossierLookupAttempt

@@ -54,6 +54,7 @@ def running_api(seeded_staff_database: Path, tmp_path: Path, monkeypatch: pytest
     """The API alone, started by the stack's own command line (real uvicorn on loopback)."""
     monkeypatch.setenv("TTHC_RASA_VENV", os.environ.get("TTHC_RASA_VENV") or str(tmp_path))  # Rasa is not started
     monkeypatch.delenv("TTHC_TRUSTED_PROXIES", raising=False)
+    clear_app_caches()  # the settings are read once per process: read these
     config = StackConfig(
         model=tmp_path / "no-model.tar.gz",
         data_dir=_data_dir(seeded_staff_database, tmp_path),

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.importer import ImportFileError, import_file
 from knowledge.procedures import service as procedures
 
@@ -23,7 +24,7 @@ def _write(path: Path, text: str) -> Path:
 def test_finding_13_unknown_columns_are_ignored_with_a_warning(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path / "cot.csv", "code,name,levels,foo,bar\n9.000201,Thủ tục có cột lạ,xa,1,2\n")
 
-    report = import_file(session, path, actor="bientap")
+    report = import_file(session, path, actor=Actor("bientap"))
 
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "9.000201", "added")]
     assert report.notes == ["Cột “foo” không được dùng và đã bỏ qua", "Cột “bar” không được dùng và đã bỏ qua"]
@@ -36,7 +37,7 @@ def test_finding_13_unknown_columns_in_a_spreadsheet_too(session: Session, tmp_p
     sheet.append(["9.000202", "Thủ tục trong Excel", "Cấp xã", "x", "y", None])
     book.save(tmp_path / "cot.xlsx")
 
-    report = import_file(session, tmp_path / "cot.xlsx", actor="bientap", dry_run=True)
+    report = import_file(session, tmp_path / "cot.xlsx", actor=Actor("bientap"), dry_run=True)
 
     assert [(r.code, r.status) for r in report.rows] == [("9.000202", "added")]
     assert report.notes == [
@@ -52,7 +53,7 @@ def test_finding_13_unknown_columns_in_a_spreadsheet_too(session: Session, tmp_p
 def test_finding_13_a_known_column_given_twice_is_still_refused(session: Session, tmp_path: Path, header: str) -> None:
     path = _write(tmp_path / "lap.csv", header + "\n" + ",".join(["9.000203"] * len(header.split(","))) + "\n")
     with pytest.raises(ImportFileError, match="lặp lại"):
-        import_file(session, path, actor="bientap", dry_run=True)
+        import_file(session, path, actor=Actor("bientap"), dry_run=True)
 
 
 TRICKY = (
@@ -67,7 +68,7 @@ def test_finding_13_quoted_cells_keep_doubled_quotes_separators_and_line_breaks(
 ) -> None:
     path = _write(tmp_path / "ngoac.csv", TRICKY)
 
-    report = import_file(session, path, actor="bientap")
+    report = import_file(session, path, actor=Actor("bientap"))
 
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "9.000204", "added")], report.to_dict()
     record = procedures.to_record(procedures.require(session, "9.000204"))
@@ -82,7 +83,7 @@ def test_finding_13_the_separator_is_read_from_the_header(session: Session, tmp_
     row = delimiter.join(f'"{c}"' for c in cells)
     path = _write(tmp_path / "tach.csv", delimiter.join(["code", "name", "levels"]) + "\n" + row + "\n")
 
-    report = import_file(session, path, actor="bientap")
+    report = import_file(session, path, actor=Actor("bientap"))
 
     assert [(r.code, r.status) for r in report.rows] == [("9.000205", "added")], report.to_dict()
     record = procedures.to_record(procedures.require(session, "9.000205"))

@@ -24,6 +24,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from knowledge.importer import ImportFileError, import_file
 from tests.staff.accounts import STAFF_PASSWORDS, STAFF_USERNAMES
 from tests.staff.conftest import login
@@ -90,7 +91,7 @@ def test_finding_3_xlsx_with_4m_empty_rows_is_reduced_to_its_real_rows_quickly(
     path = _xlsx_with_empty_rows(tmp_path / "trong.xlsx", lambda n: b'<row r="%d"/>' % n)
     assert path.stat().st_size < 12 * 1024 * 1024  # ~10 MB on disk, 71 MB of sheet XML
 
-    report, elapsed, peak = _in_time(lambda: import_file(session, path, actor="bientap", dry_run=True), 30)
+    report, elapsed, peak = _in_time(lambda: import_file(session, path, actor=Actor("bientap"), dry_run=True), 30)
 
     assert not isinstance(report, BaseException), report
     assert [(r.row, r.code, r.status) for r in report.rows] == [(2, "9.000101", "added"), (3, "9.000102", "added")]
@@ -104,7 +105,7 @@ def test_finding_3_zip_bomb_is_refused_before_it_is_decompressed(session: Sessio
     path = _xlsx_with_empty_rows(tmp_path / "bom.xlsx", lambda n: b"<row/>")
     assert path.stat().st_size < 100 * 1024
 
-    result, elapsed, _peak = _in_time(lambda: import_file(session, path, actor="bientap", dry_run=True), 30)
+    result, elapsed, _peak = _in_time(lambda: import_file(session, path, actor=Actor("bientap"), dry_run=True), 30)
 
     assert isinstance(result, ImportFileError), result
     assert "nén bất thường" in str(result)
@@ -125,7 +126,7 @@ def test_finding_3_too_many_rows_are_refused_while_reading(session: Session, tmp
     # Forty times the cap: counting stops at the cap + 1 instead of parsing (and comparing) it all.
     path = _csv(tmp_path / "nhieu.csv", limits.MAX_ROWS * 40)
 
-    result, elapsed, _peak = _in_time(lambda: import_file(session, path, actor="bientap", dry_run=True), 60)
+    result, elapsed, _peak = _in_time(lambda: import_file(session, path, actor=Actor("bientap"), dry_run=True), 60)
 
     assert isinstance(result, limits.ImportLimitError), result
     assert f"hơn {limits.grouped(limits.MAX_ROWS)} thủ tục" in str(result)

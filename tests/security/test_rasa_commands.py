@@ -126,15 +126,23 @@ def test_finding_12_only_buttons_offered_since_the_previous_message_count(bridge
 
 def test_finding_12_only_command_like_messages_read_the_tracker(bridge, rasa, monkeypatch) -> None:  # noqa: F811
     from api.chat import service
+    from api.rasa.gateway import RasaGateway
 
-    reads: list[str] = []
-    real = service.tracker_events
+    reads: list[str] = []  # tracker reads on the reply's path (the recorder reads it after the reply)
+    real = service.text_for_rasa
 
-    async def counted(settings: Any, http: Any, sender: str) -> Any:
-        reads.append(sender)
-        return await real(settings, http, sender)
+    class CountingReads:
+        def __init__(self, rasa: RasaGateway) -> None:
+            self.rasa = rasa
 
-    monkeypatch.setattr(service, "tracker_events", counted)
+        async def tracker(self, sender: str) -> Any:
+            reads.append(sender)
+            return await self.rasa.tracker(sender)
+
+    async def counted(rasa: RasaGateway, sender: str, text: str) -> str:
+        return await real(CountingReads(rasa), sender, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "text_for_rasa", counted)
     with bridge() as client:
         say_on_web(client, "làm căn cước cần gì")
         say_on_web(client, "phí bao nhiêu / lần")

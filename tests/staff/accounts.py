@@ -3,6 +3,8 @@ exist only in tests and in stacks started by tests."""
 
 from __future__ import annotations
 
+from core.audit.actor import Actor
+
 STAFF_USERNAMES: dict[str, str] = {
     "admin": "quantri",
     "editor": "bientap",
@@ -35,7 +37,7 @@ def create_test_accounts(session) -> None:  # noqa: ANN001 - a SQLAlchemy sessio
                 password=STAFF_PASSWORDS[role],
                 display_name=DISPLAY_NAMES[role],
                 role=role,
-                actor="tests",
+                actor=Actor("tests"),
             )
 
 

@@ -27,15 +27,11 @@ DATABASE = "tthc.sqlite3"
 
 
 def clear_app_caches() -> None:
-    from api.learning import runtime
     from core import db
     from core.settings import get_settings
 
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):
         cached.cache_clear()
-    if runtime.retrain_service.cache_info().currsize:
-        runtime.retrain_service().shutdown()
-    runtime.retrain_service.cache_clear()
 
 
 @pytest.fixture(scope="session")

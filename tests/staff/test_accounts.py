@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit.actor import Actor
 from core.audit.models import AuditEntry
 from core.db import session_scope
 from servicedesk.accounts import service
@@ -58,18 +59,18 @@ def test_the_last_active_admin_cannot_be_removed(session: Session) -> None:
         session, username="quantri", password="mot-mat-khau-dai", display_name="A", role="admin"
     )
     with pytest.raises(service.AccountError, match="quản trị viên cuối cùng"):
-        service.update_account(session, admin.id, actor="cli", active=False)
+        service.update_account(session, admin.id, actor=Actor("cli"), active=False)
     with pytest.raises(service.AccountError, match="quản trị viên cuối cùng"):
-        service.update_account(session, admin.id, actor="cli", role="editor")
+        service.update_account(session, admin.id, actor=Actor("cli"), role="editor")
     service.create_account(session, username="quantri2", password="mot-mat-khau-dai", display_name="B", role="admin")
-    _, changed = service.update_account(session, admin.id, actor="cli", active=False)
+    _, changed = service.update_account(session, admin.id, actor=Actor("cli"), active=False)
     assert changed and not admin.active
 
 
 def test_a_deactivated_account_cannot_log_in(session: Session) -> None:
     service.create_account(session, username="quantri", password="mot-mat-khau-dai", display_name="A", role="admin")
     user = service.create_account(session, username="nghi", password="mot-mat-khau-dai", display_name="B", role="agent")
-    service.update_account(session, user.id, actor="cli", active=False)
+    service.update_account(session, user.id, actor=Actor("cli"), active=False)
     assert service.authenticate(session, "nghi", "mot-mat-khau-dai") is None
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli.paths import ROOT
+from core.paths import ROOT
 
 
 def run(data_dir: Path, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:

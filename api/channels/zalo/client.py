@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from api.channels.zalo.config import ZaloSettings
+from core.settings import ZaloSettings
 
 logger = logging.getLogger(__name__)
 

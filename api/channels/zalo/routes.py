@@ -8,8 +8,8 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.channels.zalo.service import get_channel
 from api.channels.zalo.signature import SIGNATURE_HEADER, WebhookRejected, verify_event
+from api.deps import ContextDep
 from api.errors import error_responses
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
         },
     },
 )
-async def zalo_webhook(request: Request) -> JSONResponse:
+async def zalo_webhook(request: Request, context: ContextDep) -> JSONResponse:
     """Receives Zalo OA webhook events (``user_send_text``; other message types get a polite note).
 
     401 for a missing or wrong ``X-ZEvent-Signature``, another app's event or a timestamp outside
@@ -93,7 +93,7 @@ async def zalo_webhook(request: Request) -> JSONResponse:
     otherwise 200 with ``{"status": "accepted" | "duplicate" | "ignored"}``. A text longer than
     ``max_message_chars`` is accepted and answered with a note asking for shorter messages.
     """
-    channel = get_channel(request.app)
+    channel = context.zalo
     settings = channel.settings
     if not settings.configured:
         return JSONResponse(

@@ -1,8 +1,7 @@
 """The Zalo channel of one bridge process: accepts events, answers them through Rasa, fills the outbox.
 
-``get_channel(app)`` builds it once per application (``app.state.zalo_channel``) from
-``ZaloSettings`` (environment), the bridge settings and HTTP client that the application lifespan
-puts on ``app.state`` (``settings``, ``http``), and the shared database.
+The application lifespan builds one (``api.deps.AppContext.zalo``) from ``Settings.zalo``
+(``TTHC_ZALO_*``), the bridge settings and HTTP client, and the shared database.
 """
 
 from __future__ import annotations
@@ -14,18 +13,16 @@ import weakref
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.datastructures import State
 
 from api.channels.zalo.client import ZaloApi, ZaloClient
-from api.channels.zalo.config import ZaloSettings
 from api.channels.zalo.messages import to_zalo_messages
 from api.channels.zalo.tokens import TokenStore
+from api.chat.context import ChatContext
 from api.chat.schemas import BotMessage
 from api.chat.service import apology, ask_assistant, handle_citizen_message
 from core.privacy import sender_hash
-from core.settings import Settings
+from core.settings import Settings, ZaloSettings
 from servicedesk.zalo import inbox
 
 logger = logging.getLogger(__name__)
@@ -96,9 +93,9 @@ class ZaloChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._closing = False
-        # The application's state (settings, HTTP client, live streams of the console), set by
-        # get_channel: the citizen's message is routed like a web one (Rasa, or the officer).
-        self.app_state: State | None = None
+        # The application's context (settings, HTTP client, live streams of the console), set by
+        # the lifespan: the citizen's message is routed like a web one (Rasa, or the officer).
+        self.context: ChatContext | None = None
 
     # -- incoming --------------------------------------------------------------------------------
 
@@ -108,8 +105,8 @@ class ZaloChannel:
         if name != TEXT_EVENT and name not in NON_TEXT_EVENTS:
             logger.info("zalo event ignored: %s", safe_event_name(name))
             return "ignored"
-        sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
-        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        sender: dict[str, Any] = event["sender"] if isinstance(event.get("sender"), dict) else {}
+        message: dict[str, Any] = event["message"] if isinstance(event.get("message"), dict) else {}
         user_id = str(sender.get("id") or "").strip()
         msg_id = str(message.get("msg_id") or "").strip()
         text = message.get("text") if name == TEXT_EVENT else None
@@ -189,19 +186,23 @@ class ZaloChannel:
     async def _converse(self, sender: str, text: str) -> tuple[list[BotMessage], bool]:
         """The replies, and whether the message went to the officer who has taken the conversation."""
         user_id = sender.removeprefix(SENDER_PREFIX)  # the identity Zalo signed for (client key for Rasa)
-        if self.app_state is None:  # a channel built without the application: Rasa only
+        if self.context is None:  # a channel built without the application: Rasa only
             answer = await ask_assistant(
                 self.app_settings, self.http, sender=sender, channel=CHANNEL, text=text, client=user_id
             )
             return answer.replies, False
-        turn = await handle_citizen_message(self.app_state, sender=sender, channel=CHANNEL, text=text, client=user_id)
+        turn = await handle_citizen_message(self.context, sender=sender, channel=CHANNEL, text=text, client=user_id)
         return turn.messages, turn.handled_by_agent
 
     def render(self, replies: list[BotMessage]) -> list[dict[str, Any]]:
-        options = {"text_limit": self.settings.text_limit, "card_image_url": self.settings.card_image_url}
-        messages = [m for reply in replies for m in to_zalo_messages(reply, **options)]
+        def zalo_messages(reply: BotMessage) -> list[dict[str, Any]]:
+            return to_zalo_messages(
+                reply, text_limit=self.settings.text_limit, card_image_url=self.settings.card_image_url
+            )
+
+        messages = [m for reply in replies for m in zalo_messages(reply)]
         if not messages:  # nothing Zalo can show: the citizen still gets an answer
-            messages = to_zalo_messages(apology(self.app_settings), **options)
+            messages = zalo_messages(apology(self.app_settings))
         return messages
 
     # -- worker coordination ---------------------------------------------------------------------
@@ -226,14 +227,3 @@ class ZaloChannel:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-
-
-def get_channel(app: FastAPI) -> ZaloChannel:
-    channel = getattr(app.state, "zalo_channel", None)
-    if channel is None:
-        from core.db import get_sessionmaker
-
-        channel = ZaloChannel(ZaloSettings(), app.state.settings, app.state.http, get_sessionmaker())
-        channel.app_state = app.state
-        app.state.zalo_channel = channel
-    return channel

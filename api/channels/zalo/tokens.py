@@ -28,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.channels.zalo.client import AccessToken, TokenPair, TokenProvider, TokenRefreshError
-from api.channels.zalo.config import ZaloSettings
-from servicedesk.zalo.models import ZaloToken, utcnow
+from core.db import rows_changed, utcnow
+from core.settings import ZaloSettings
+from servicedesk.zalo.models import ZaloToken
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ class TokenStore(TokenProvider):
                     break
                 # Another process holds the claim: wait for the pair it is fetching.
                 await asyncio.sleep(CLAIM_POLL_SECONDS)
-                row = await asyncio.to_thread(self._read)
-                if row is not None and row.version != stale_version:
-                    return AccessToken(row.access_token, row.version)
+                latest = await asyncio.to_thread(self._read)
+                if latest is not None and latest.version != stale_version:
+                    return AccessToken(latest.access_token, latest.version)
                 if time.monotonic() > deadline:
                     raise TokenRefreshError("another token refresh did not finish in time")
             try:
@@ -143,7 +144,7 @@ class TokenStore(TokenProvider):
                     )
                 )
                 session.commit()
-                if result.rowcount:
+                if rows_changed(result):
                     logger.info("zalo token pair re-seeded from the environment")
                 row = session.get(ZaloToken, ROW_ID, populate_existing=True)
                 assert row is not None
@@ -165,7 +166,7 @@ class TokenStore(TokenProvider):
                     refreshing_until=now + dt.timedelta(seconds=self._settings.refresh_wait_seconds),
                 )
             )
-            if result.rowcount != 1:
+            if rows_changed(result) != 1:
                 session.rollback()
                 return None
             refresh_token = session.scalar(select(ZaloToken.refresh_token).where(ZaloToken.id == ROW_ID))
@@ -198,7 +199,7 @@ class TokenStore(TokenProvider):
                 )
             )
             session.commit()
-            if result.rowcount != 1:
+            if rows_changed(result) != 1:
                 logger.error("zalo token row changed during a refresh; keeping the stored pair")
             row = session.get(ZaloToken, ROW_ID, populate_existing=True)
             assert row is not None

@@ -2,9 +2,9 @@
 
 Started and stopped by the application lifespan::
 
-    await start_outbox_worker(app)   # after app.state.settings and app.state.http are set
+    await start_outbox_worker(context.zalo)   # once the channel is built (api.deps.AppContext)
     ...
-    await stop_outbox_worker(app)    # before the HTTP client is closed
+    await stop_outbox_worker(context.zalo)    # before the HTTP client is closed
 
 Each round it recovers claims left by a stopped worker, picks up events nobody is answering,
 claims the due rows (one per recipient, oldest first) and sends them in parallel across
@@ -18,10 +18,8 @@ import asyncio
 import logging
 import time
 
-from fastapi import FastAPI
-
 from api.channels.zalo.client import ZaloError, ZaloRetryableError
-from api.channels.zalo.service import ZaloChannel, get_channel, log_tag
+from api.channels.zalo.service import ZaloChannel, log_tag
 from servicedesk.zalo import inbox, outbox
 
 logger = logging.getLogger(__name__)
@@ -148,9 +146,8 @@ class OutboxWorker:
         self.channel.wake()  # the recipient's next message is due now
 
 
-async def start_outbox_worker(app: FastAPI) -> OutboxWorker | None:
+async def start_outbox_worker(channel: ZaloChannel) -> OutboxWorker | None:
     """Starts the worker if the channel is configured (TTHC_ZALO_APP_ID and TTHC_ZALO_SECRET_KEY)."""
-    channel = get_channel(app)
     if not channel.settings.configured:
         logger.info(
             "zalo channel not configured (%s unset): outbox worker not started", ", ".join(channel.settings.missing)
@@ -168,11 +165,8 @@ async def start_outbox_worker(app: FastAPI) -> OutboxWorker | None:
     return channel.worker
 
 
-async def stop_outbox_worker(app: FastAPI) -> None:
+async def stop_outbox_worker(channel: ZaloChannel) -> None:
     """Stops the worker and background answers; what is unfinished stays in the database."""
-    channel = getattr(app.state, "zalo_channel", None)
-    if channel is None:
-        return
     grace = channel.settings.shutdown_grace_seconds
     await channel.close(grace)
     if channel.worker is not None:

@@ -9,7 +9,6 @@
   const reasons = JSON.parse(root.dataset.reasons || "{}");
   const PAGE = 25;
   const STAGES = ["prepare", "train", "evaluate", "compare", "activate"];
-  const CHANNELS = { web: "Web", zalo: "Zalo" };
   let offset = 0;
   let pollTimer = null;
 
@@ -100,7 +99,7 @@
     });
     row.append(
       el("td", { textContent: when(item.at) }),
-      el("td", { textContent: CHANNELS[item.channel] || item.channel }),
+      el("td", { textContent: item.channel_label }),
       el("td", { className: "inbox-text" }, [el("span", { textContent: item.text }), aliasPanel]),
       guessCell(item),
       el("td", { className: "inbox-actions" }, [select, assign, aliasToggle, dismissButton]),

@@ -1,4 +1,10 @@
-"""Where things live: the repository, the data directory, the shared cache, the Rasa runtime."""
+"""Where things live outside the database: the repository, the data directory, the shared cache
+(environments, trained models) and the Rasa runtime environment.
+
+Used by the command line (starting the stack, training) and by the API's retrain, so neither has
+to reach into the other; nothing here exits the process: a missing Rasa environment is a
+``RasaEnvironmentMissing`` the caller turns into an exit code or a disabled button.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,15 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT, get_settings
 
+ROOT = PROJECT_ROOT
+
+
+class RasaEnvironmentMissing(RuntimeError):
+    """TTHC_RASA_VENV is not set: this process cannot start Rasa or `rasa train`."""
+
 
 def cache_dir() -> Path:
-    path = Path(os.environ.get("TTHC_CACHE_DIR", Path.home() / ".cache" / "tthc-assistant"))
+    path = get_settings().cache_dir
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -22,10 +34,10 @@ def data_dir() -> Path:
 
 def rasa_venv() -> Path:
     """The Rasa runtime environment, made by scripts/bootstrap.sh (exported by the Makefile)."""
-    value = os.environ.get("TTHC_RASA_VENV")
-    if not value:
-        raise SystemExit("TTHC_RASA_VENV is not set: run through `make` (it creates the Rasa environment).")
-    return Path(value)
+    value = get_settings().rasa_venv
+    if value is None:
+        raise RasaEnvironmentMissing("TTHC_RASA_VENV is not set: run through `make` (it creates the Rasa environment).")
+    return value
 
 
 def rasa_env() -> dict[str, str]:
@@ -39,6 +51,3 @@ def rasa_env() -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONWARNINGS"] = "ignore"
     return env
-
-
-ROOT = PROJECT_ROOT
