@@ -360,6 +360,12 @@
   function addLine(message) {
     if (!message || typeof message.id !== "number" || seen[message.id]) return;
     if (message.kind === "queued") return;
+    if (message.kind === "message" && message.text === null) {
+      // A colleague's conversation: its words are read by opening it again (the read is audited),
+      // so this line stays unseen and appears then.
+      line("system", "Có tin nhắn mới. Bấm “Xem” để đọc lại cuộc trò chuyện (lượt xem được ghi nhật ký).", clock(message.created_at), "notice");
+      return;
+    }
     seen[message.id] = true;
     var text = str(message.text);
     if (!text) return;
