@@ -37,6 +37,28 @@ def _key(words: list[str]) -> str:
     return " ".join(words)
 
 
+def phrase_words(phrase: str) -> list[str]:
+    """The folded words of a gazetteer phrase (abbreviations expanded)."""
+    return [w for token in _WORD_RE.findall(canonical_tones(phrase)) for w in fold(expand_token(token)).split()]
+
+
+def message_words(text: str) -> tuple[list[str], list[int], list[tuple[int, int]]]:
+    """The folded words of a message, the token each word comes from, and each token's span.
+
+    Each token may stand for several words ("đk" → "đăng ký"); phrases are matched over words but
+    must start and end on token boundaries, so offsets stay exact."""
+    canonical = canonical_tones(text) if nfc(text) == text else text
+    words: list[str] = []
+    owner: list[int] = []
+    spans: list[tuple[int, int]] = []
+    for index, match in enumerate(_WORD_RE.finditer(canonical)):
+        spans.append((match.start(), match.end()))
+        for word in fold(expand_token(match.group(0))).split():
+            words.append(word)
+            owner.append(index)
+    return words, owner, spans
+
+
 class Gazetteer:
     """Longest-match phrase lookup over folded words (a dictionary of phrase → (entity, value))."""
 
@@ -45,7 +67,7 @@ class Gazetteer:
         self._prefixes: set[str] = set()
 
     def add(self, entity: str, phrase: str, value: str | None = None) -> None:
-        words = [w for token in _WORD_RE.findall(canonical_tones(phrase)) for w in fold(expand_token(token)).split()]
+        words = phrase_words(phrase)
         if not words or len(words) > MAX_PHRASE_WORDS:
             return
         key = _key(words)
@@ -57,17 +79,7 @@ class Gazetteer:
         return len(self._phrases)
 
     def find(self, text: str) -> list[Mention]:
-        canonical = canonical_tones(text) if nfc(text) == text else text
-        # Each token may stand for several words ("đk" → "đăng ký"); phrases are matched over
-        # words but must start and end on token boundaries, so offsets stay exact.
-        words: list[str] = []
-        owner: list[int] = []
-        spans: list[tuple[int, int]] = []
-        for index, match in enumerate(_WORD_RE.finditer(canonical)):
-            spans.append((match.start(), match.end()))
-            for word in fold(expand_token(match.group(0))).split():
-                words.append(word)
-                owner.append(index)
+        words, owner, spans = message_words(text)
         mentions: list[Mention] = []
         i = 0
         while i < len(words):

@@ -37,8 +37,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # The dict matcher's own word pattern, so both matchers see the same words.
-from bot.gazetteer import _WORD_RE, GAZETTEER_DIR, MAX_PHRASE_WORDS, Gazetteer, Mention, load_gazetteer
-from bot.vntext import canonical_tones, expand_token, fold, nfc
+from bot.gazetteer import (
+    GAZETTEER_DIR,
+    MAX_PHRASE_WORDS,
+    Gazetteer,
+    Mention,
+    load_gazetteer,
+    message_words,
+    phrase_words,
+)
 
 if TYPE_CHECKING:
     from spacy.matcher import PhraseMatcher
@@ -58,24 +65,8 @@ def gazetteer_entries(directory: Path = GAZETTEER_DIR) -> Iterator[tuple[str, st
             yield path.stem, phrase, value or phrase
 
 
-def phrase_words(phrase: str) -> list[str]:
-    """The folded words of a gazetteer phrase, as ``Gazetteer.add`` computes them."""
-    return [w for token in _WORD_RE.findall(canonical_tones(phrase)) for w in fold(expand_token(token)).split()]
-
-
-def text_words(text: str) -> tuple[list[str], list[int], list[tuple[int, int]]]:
-    """Folded words of a message, the token each word comes from, and each token's span (the
-    first half of ``Gazetteer.find``)."""
-    canonical = canonical_tones(text) if nfc(text) == text else text
-    words: list[str] = []
-    owner: list[int] = []
-    spans: list[tuple[int, int]] = []
-    for index, match in enumerate(_WORD_RE.finditer(canonical)):
-        spans.append((match.start(), match.end()))
-        for word in fold(expand_token(match.group(0))).split():
-            words.append(word)
-            owner.append(index)
-    return words, owner, spans
+# The same words the dict matcher uses (bot/gazetteer.py), so only the matching differs.
+text_words = message_words
 
 
 class SpacyGazetteer:
