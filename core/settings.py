@@ -196,6 +196,11 @@ class DossierSettings(BaseSettings):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", env_file=".env", extra="ignore")
 
+    # "embedded": one process per role on SQLite, conversations in Rasa's memory (`make run`).
+    # "production": PostgreSQL and Redis required, Rasa's SQL tracker store and Redis lock store,
+    # replicas of every role, development secrets refused at start (docs/deployment.md).
+    profile: Literal["embedded", "production"] = "embedded"
+
     data_dir: Path = PROJECT_ROOT / "var"
     # Ports of the three processes `make run` starts on 127.0.0.1.
     api_port: int = 8000
@@ -208,7 +213,21 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     rasa_venv: Path | None = None
 
+    # Shared state of the replicas (login throttle, chat rate limit, live console wake-ups, Rasa's
+    # lock store): redis://host:port/db. Unset: each process keeps its own, in memory (embedded).
+    redis_url: str | None = None
+    # Every key this product writes in Redis starts with it (tests use their own).
+    redis_prefix: str = "tthc"
+
+    # Replicas of each role the stack runner starts (production profile; 1 each when embedded).
+    rasa_replicas: int = Field(default=1, ge=1, le=32)
+    action_workers: int = Field(default=1, ge=1, le=64)
+    api_workers: int = Field(default=1, ge=1, le=64)
+
     rasa_url: str = "http://127.0.0.1:5005"
+    # The Rasa replicas, comma-separated; every sender is routed to one of them by consistent
+    # hashing (api/rasa/gateway.py). Empty: the single ``rasa_url``.
+    rasa_urls: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 20.0
     # Token of Rasa's HTTP API (`rasa run --auth-token`): every call but the REST channel carries it.
@@ -233,6 +252,11 @@ class Settings(BaseSettings):
     # Send the staff session cookie over HTTPS only; set true in production behind TLS.
     staff_cookie_secure: bool = False
 
+    # GET /metrics (Prometheus): answered to loopback callers, to ``metrics_allow`` (comma-separated
+    # IPs or CIDRs) and to a bearer of ``metrics_token``; refused to everyone else.
+    metrics_token: SecretStr | None = None
+    metrics_allow: str = ""
+
     # Where the learning inbox writes the examples editors assign: inside data/ by default, so
     # learned examples are reviewed and committed like the rest of the training data; tests point
     # it at a temporary file. A relative path is relative to the repository.
@@ -255,6 +279,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'tthc.sqlite3'}"
+
+    @property
+    def rasa_url_list(self) -> list[str]:
+        """The Rasa replicas' URLs, in order (``rasa_urls``, else the one ``rasa_url``)."""
+        urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return urls or [self.rasa_url.rstrip("/")]
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "production"
 
     @property
     def learned_nlu_file(self) -> Path:
