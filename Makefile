@@ -12,7 +12,7 @@ help:
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
 	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
-	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length - measurements"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length / bench-load - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -31,14 +31,28 @@ check:
 	     done \
 	  && if [ -n "$$failed" ]; then echo "[check] failed: $${failed#, }" >&2; exit 1; fi
 
+# Tests whose fixtures make an application database (API, staff pages, actions, channels) run a
+# second time with those databases on PostgreSQL; tests on the `session` fixture run on both
+# databases in every pass, the end-to-end stacks run embedded (tests/e2e) and production
+# (tests/production, PostgreSQL + Redis).
+POSTGRES_PASS = tests/api tests/staff tests/actions tests/admin tests/console tests/channels tests/analytics tests/learning tests/security tests/metrics
+
+# PostgreSQL and Redis: the machine's (127.0.0.1:5432 and :6379) when they answer, else private
+# servers started from Debian's packages for this run and stopped after it
+# (scripts/provision_services.sh). Tests make their own databases and Redis key prefixes.
 test: check
-	@$(ENVS) && scripts/install_browser.sh && RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m pytest -p no:cacheprovider tests/rasa_runtime \
-	  && "$$APP_PY" -m pytest
+	@$(ENVS) && scripts/install_browser.sh \
+	  && eval "$$(scripts/provision_services.sh)" \
+	  && trap 'scripts/provision_services.sh --stop "$${TTHC_TEST_SERVICES_DIR:-}"' EXIT \
+	  && RASA_TELEMETRY_ENABLED=false "$$RASA_VENV/bin/python" -m pytest -p no:cacheprovider tests/rasa_runtime \
+	  && "$$APP_PY" -m pytest \
+	  && echo "[test] the fixtures' databases on PostgreSQL (TTHC_TEST_DATABASE=postgresql)" \
+	  && TTHC_TEST_DATABASE=postgresql "$$APP_PY" -m pytest $(POSTGRES_PASS)
 
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length
+.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length bench-load
 # The first admin of the staff pages (/staff/login); TTHC_ADMIN_PASSWORD avoids the prompt.
 staff-admin:
 	@$(ENVS) && "$$APP_PY" -m cli staff create-admin
@@ -66,3 +80,12 @@ bench-search-length:
 
 bench-stack:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.stack
+
+# Load benchmark (docs/capacity.md): the embedded stack and the production profile with 1 and 2
+# Rasa replicas, rising concurrency, loopback only; stops by itself (no step starts after 12 min,
+# about 13 min in all). Uses the tests' PostgreSQL/Redis (provisioned like make test, in their own
+# database and key prefix). ARGS=--quick: a 1-2 minute smoke run.
+bench-load:
+	@$(ENVS) && eval "$$(scripts/provision_services.sh)" \
+	  && trap 'scripts/provision_services.sh --stop "$${TTHC_TEST_SERVICES_DIR:-}"' EXIT \
+	  && "$$APP_PY" -m benchmarks.load $(ARGS)

@@ -42,8 +42,10 @@ class AppContext:
     chat_rate_limiter: ChatRateLimiter  # per client address: settings.chat_rate_limit
     # `rasa train` and the model gate for the learning pages; None in an app without them.
     retrain: RetrainService | None = None
+    # Shared by the API workers through Redis when settings.redis_url is set (else this process's).
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    # Wakes this process's console streams when a handoff row is written.
+    # Wakes the console's and the widget's live streams when a handoff row is written: this
+    # process's, and through Redis (when set) every API worker's.
     hub: LiveHub = field(default_factory=LiveHub)
     # Work a reply must not wait for (recording a turn); kept here so the tasks are not collected.
     background_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -56,8 +58,10 @@ class AppContext:
             settings=settings,
             http=http,
             zalo=ZaloChannel(settings.zalo, settings, http, get_sessionmaker()),
-            chat_rate_limiter=ChatRateLimiter(settings.chat_rate_limit),  # a bad setting fails the start
+            chat_rate_limiter=ChatRateLimiter.from_settings(settings),  # a bad setting fails the start
             retrain=retrain,
+            login_throttle=LoginThrottle.from_settings(settings),
+            hub=LiveHub.from_settings(settings),
         )
         context.zalo.context = context  # Zalo messages are routed like web ones (Rasa, or the officer)
         return context
@@ -81,9 +85,11 @@ RetrainDep = Annotated[RetrainService, Depends(get_retrain)]
 
 
 async def limit_chat_rate(request: Request, context: ContextDep) -> None:
-    """Dependency of POST /api/chat (async: no thread hop, and no await between the test and the
-    hit, so concurrent requests cannot both pass the last free slot)."""
-    decision = context.chat_rate_limiter.hit(client_address(request))
+    """Dependency of POST /api/chat. In memory: no thread hop, and no await between the test and
+    the hit, so concurrent requests cannot both pass the last free slot. On Redis: in a thread (a
+    slow Redis must not stall the event loop), and each hit is atomic in Redis itself."""
+    limiter, address = context.chat_rate_limiter, client_address(request)
+    decision = await asyncio.to_thread(limiter.hit, address) if limiter.uses_redis else limiter.hit(address)
     if not decision.allowed:
         raise ChatRateLimited(decision.retry_after_seconds)
 

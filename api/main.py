@@ -24,6 +24,7 @@ from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.learning import runtime as learning_runtime
 from api.learning.routes import router as learning_router
+from api.metrics import install as install_metrics
 from api.procedures.routes import router as procedures_router
 from api.security import install_security
 from api.staff.routes import router as staff_router
@@ -32,6 +33,7 @@ from api.suggestions.routes import router as suggestions_router
 from api.units.routes import router as units_router
 from api.widget.cors import install_cors
 from api.widget.routes import router as widget_router
+from core.redis import close_async_clients
 from core.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -47,6 +49,7 @@ def create_app() -> FastAPI:
             retrain = learning_runtime.build_retrain_service()
             context = AppContext.create(settings, client, retrain=retrain)
             app.state.context = context  # the only thing on app.state; routes take ContextDep
+            context.hub.start()  # other API workers' wake-ups, through Redis when it is configured
             await start_outbox_worker(context.zalo)
             learning_runtime.on_startup(retrain)
             try:
@@ -54,6 +57,8 @@ def create_app() -> FastAPI:
             finally:
                 learning_runtime.on_shutdown(retrain)
                 await stop_outbox_worker(context.zalo)
+                await context.hub.stop()
+                await close_async_clients()
 
     app = FastAPI(
         title="Trợ lý thủ tục hành chính",
@@ -64,6 +69,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_staff_handlers(app)
     install_cors(app, settings.cors_origin_list)
+    install_metrics(app, settings)  # request latency per route, protected GET /metrics
     install_security(app, settings)  # last: its proxy middleware must run first
     app.include_router(chat_router)
     app.include_router(widget_router)

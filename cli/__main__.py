@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import func, select
 
+from cli import production
 from cli.gazetteers import export as export_gazetteers
 from cli.importer import import_command
 from cli.setup_db import prepare_database
@@ -28,6 +29,7 @@ app.add_typer(kb, name="kb")
 app.add_typer(nlu, name="nlu")
 app.add_typer(staff_app, name="staff")
 console = Console()
+errors = Console(stderr=True)
 
 
 def _hint_first_admin() -> None:
@@ -39,20 +41,39 @@ def _hint_first_admin() -> None:
             )
 
 
+def _error_line(line: str) -> None:
+    errors.print(line, markup=False, highlight=False, style="red")
+
+
 @app.command()
 def run() -> None:
-    """Prepare everything that is missing, start Rasa, the action server and the API."""
+    """Prepare everything that is missing, start Rasa, the action server and the API (the
+    production profile: checks first, then replicas of every role; cli/production.py)."""
     started = time.monotonic()
-    prepare_database(console.print)
+    settings = get_settings()
+    if settings.is_production:
+        ports = {"api": settings.api_port, "actions": settings.action_port}
+        ports.update({f"rasa-{i + 1}": settings.rasa_port + i for i in range(settings.rasa_replicas)})
+        production.check_or_exit(settings, _error_line, ports)
+        assert settings.database_url is not None  # checked above
+        production.prepare_or_exit(lambda: prepare_database(console.print), settings.database_url, _error_line)
+    else:
+        prepare_database(console.print)
     _hint_first_admin()
     model = model_for_run()
-    settings = get_settings()
     config = StackConfig(
         model=model,
         data_dir=data_dir(),
         api_port=settings.api_port,
         rasa_port=settings.rasa_port,
         action_port=settings.action_port,
+        profile=settings.profile,
+        rasa_replicas=settings.rasa_replicas,
+        action_workers=settings.action_workers,
+        api_workers=settings.api_workers,
+        database_url=settings.database_url if settings.is_production else None,
+        redis_url=settings.redis_url if settings.is_production else None,
+        redis_prefix=settings.redis_prefix,
     )
     stack = Stack(config)
     stopping = False
@@ -68,7 +89,14 @@ def run() -> None:
     try:
         with exit_on_rasa_error():  # the Rasa environment may be missing
             stack.start()
-        stack.wait_healthy()
+        try:
+            stack.wait_healthy()
+        except (RuntimeError, TimeoutError) as error:
+            # A process that exits or never becomes healthy: its log says why.
+            _error_line(f"Không khởi động được: {error} (xem nhật ký trong {config.data_dir / 'logs'})")
+            stopping = True
+            raise typer.Exit(code=1) from error
+        console.print("\n" + "\n".join(stack.summary()), markup=False, highlight=False, soft_wrap=True)
         console.print(
             f"\n[bold green]Sẵn sàng[/] sau {time.monotonic() - started:.0f} s — trang chat: "
             f"[bold]{config.api_url}/[/]  ·  API: {config.api_url}/docs  ·  Ctrl-C để dừng\n"

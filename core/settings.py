@@ -219,6 +219,11 @@ class Settings(BaseSettings):
     # Every key this product writes in Redis starts with it (tests use their own).
     redis_prefix: str = "tthc"
 
+    # Seed the synthetic demo data (service centres with placeholder addresses and phones, demo
+    # dossiers) with the reviewed knowledge. Unset: yes when embedded, no in production, where a
+    # citizen must never be given a placeholder phone number.
+    seed_demo_data: bool | None = None
+
     # Replicas of each role the stack runner starts (production profile; 1 each when embedded).
     rasa_replicas: int = Field(default=1, ge=1, le=32)
     action_workers: int = Field(default=1, ge=1, le=64)
@@ -256,6 +261,9 @@ class Settings(BaseSettings):
     # IPs or CIDRs) and to a bearer of ``metrics_token``; refused to everyone else.
     metrics_token: SecretStr | None = None
     metrics_allow: str = ""
+    # prometheus-client's own variable (not TTHC_): with several API workers each writes its
+    # samples there and a scrape sums them. The stack runner sets it; unset: one process.
+    prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
     # Where the learning inbox writes the examples editors assign: inside data/ by default, so
     # learned examples are reviewed and committed like the rest of the training data; tests point
@@ -289,6 +297,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.profile == "production"
+
+    @property
+    def seeds_demo_data(self) -> bool:
+        return self.seed_demo_data if self.seed_demo_data is not None else not self.is_production
 
     @property
     def learned_nlu_file(self) -> Path:

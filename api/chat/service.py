@@ -26,13 +26,15 @@ from typing import Any, NamedTuple
 
 import httpx
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.chat.context import ChatContext
 from api.chat.schemas import WEB_SENDER_PREFIX, BotMessage, HandoffInfo
 from api.conversations import recorder
+from api.metrics import count_fallback
 from api.rasa import tracker
 from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
-from core.db import session_scope
+from core.db import session_scope, utcnow
 from core.privacy import client_key
 from core.settings import Settings, get_settings
 from servicedesk.handoff import service as handoff
@@ -108,7 +110,10 @@ async def converse(
     try:
         replies = await send_to_rasa(rasa, sender, message, channel=channel, client=client)
     except RasaUnavailable:
+        count_fallback(channel)
         return [apology(settings)]
+    if not replies:
+        count_fallback(channel)
     return replies or [apology(settings)]
 
 
@@ -238,7 +243,15 @@ async def handle_citizen_message(
     check_sender(channel, sender)
     settings = context.settings
     rasa = RasaGateway.from_settings(settings, context.http)
-    message_id = await asyncio.to_thread(_store_citizen_message, sender, text)
+    try:
+        message_id = await asyncio.to_thread(_store_citizen_message, sender, text)
+    except SQLAlchemyError as exc:
+        # The database is down: whether an officer holds the conversation is unknown, and Rasa's
+        # tracker store and the actions need the database too. The citizen gets the apology (with
+        # the hotline), never an error page; nothing was stored, so nothing is half-done.
+        logger.warning("database unavailable for a citizen message: %s", type(exc).__name__)
+        count_fallback(channel)
+        return CitizenTurn([apology(settings)], None)
     if message_id is not None:
         context.hub.publish()  # the console's live streams are woken by this process
         rasa_text = await text_for_rasa(rasa, sender, text)  # a paused tracker still obeys /restart
@@ -248,7 +261,7 @@ async def handle_citizen_message(
             pass  # the officer has the message; the tracker misses one line
         spawn(
             context,
-            recorder.record_agent_turn(sender=sender, channel=channel, text=text, unit=unit),
+            recorder.record_agent_turn(sender=sender, channel=channel, text=text, unit=unit, at=utcnow()),
             "recording an agent-handled turn",
         )
         return CitizenTurn([], await asyncio.to_thread(handoff_info, sender), handled_by_agent=True)
@@ -256,7 +269,11 @@ async def handle_citizen_message(
     # The recorder finds this message in the tracker by the text Rasa was given.
     spawn(
         context,
-        recorder.record_bot_turn(rasa, sender=sender, channel=channel, text=answer.rasa_text, unit=unit),
+        recorder.record_bot_turn(rasa, sender=sender, channel=channel, text=answer.rasa_text, unit=unit, at=utcnow()),
         "recording a bot turn",
     )
-    return CitizenTurn(answer.replies, await asyncio.to_thread(handoff_info, sender))
+    try:
+        open_request = await asyncio.to_thread(handoff_info, sender)
+    except SQLAlchemyError:  # the answer is given; only the "an officer will call" banner is missing
+        open_request = None
+    return CitizenTurn(answer.replies, open_request)

@@ -11,18 +11,25 @@ without doubt (servicedesk/conversations/units.py), so nobody can invent units i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import weakref
 
+from api.metrics import count_fallback
 from api.rasa import tracker as tracker_reader
 from api.rasa.gateway import RasaGateway, RasaUnavailable
-from core.db import session_scope
-from servicedesk.conversations.service import record_turn
+from core.db import session_scope, utcnow
+from servicedesk.conversations.service import FALLBACK_INTENTS, record_turn
 from servicedesk.conversations.units import official_unit_code
 
 # The turns of one conversation are written in the order they were answered. Recordings run in
 # the background, concurrently, and one can be slow (the first unit lookup of the process loads
 # the units): without this, the next message of the same conversation took the earlier row.
 # A task waiting on a lock keeps it alive; an idle conversation costs nothing.
+#
+# The lock orders the rows (ids) written by this process only: with several API workers, two
+# messages of one conversation may be answered by two workers. What orders a conversation across
+# workers is each turn's ``at``, stamped when the answer was given (before any wait), not when the
+# row is written; the readers (learning inbox, analytics) order and count by ``at``.
 _conversation_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
@@ -33,16 +40,27 @@ def _in_order(sender: str) -> asyncio.Lock:
     return lock
 
 
-async def record_bot_turn(rasa: RasaGateway, *, sender: str, channel: str, text: str, unit: str | None = None) -> None:
-    """A message the assistant answered, ``text`` being what Rasa was given: what it understood is
-    read from the tracker; a turn Rasa never took (unreachable, or the message is not in its
-    tracker) is counted as not understood."""
+async def record_bot_turn(
+    rasa: RasaGateway,
+    *,
+    sender: str,
+    channel: str,
+    text: str,
+    unit: str | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """A message the assistant answered (``at``, naive UTC: now if not given), ``text`` being what
+    Rasa was given: what it understood is read from the tracker; a turn Rasa never took
+    (unreachable, or the message is not in its tracker) is counted as not understood."""
+    answered_at = at or utcnow()
     async with _in_order(sender):
         try:
             understanding = tracker_reader.understanding(await rasa.tracker(sender), text)
         except RasaUnavailable:
             understanding = None
         intent, confidence, code = understanding or (None, None, None)
+        if understanding is not None and (intent is None or intent in FALLBACK_INTENTS):
+            count_fallback(channel, "not_understood")  # the fallback-rate alert (docs/monitoring.md)
 
         def write() -> None:
             with session_scope() as session:
@@ -56,13 +74,17 @@ async def record_bot_turn(rasa: RasaGateway, *, sender: str, channel: str, text:
                     procedure_code=code,
                     unit_code=official_unit_code(session, unit),
                     understood=understanding is not None,
+                    at=answered_at,
                 )
 
         await asyncio.to_thread(write)
 
 
-async def record_agent_turn(*, sender: str, channel: str, text: str, unit: str | None = None) -> None:
+async def record_agent_turn(
+    *, sender: str, channel: str, text: str, unit: str | None = None, at: dt.datetime | None = None
+) -> None:
     """A message an officer answered (the conversation was taken): counted, never reviewed."""
+    answered_at = at or utcnow()
 
     def write() -> None:
         with session_scope() as session:
@@ -75,6 +97,7 @@ async def record_agent_turn(*, sender: str, channel: str, text: str, unit: str |
                 confidence=None,
                 unit_code=official_unit_code(session, unit),
                 handled_by="agent",
+                at=answered_at,
             )
 
     async with _in_order(sender):

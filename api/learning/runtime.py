@@ -40,7 +40,7 @@ def build_config(
         data_dir=data_dir,
         learned_path=learned,
         # Rasa through its gateway (api/rasa): /status and PUT /model, with the API token.
-        model_server=RasaModelServer(rasa_url or settings.rasa_url, rasa_token or settings.rasa_token),
+        model_server=RasaModelServer(rasa_url or settings.rasa_url_list, rasa_token or settings.rasa_token),
         cwd=ROOT,
         env=rasa_env(),
         train_command=training.train_command,

@@ -10,7 +10,7 @@ makes three calls in half an hour; a fresh connection each time costs nothing wo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,24 +26,25 @@ T = TypeVar("T")
 class RasaModelServer:
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str | None = None,
         *,
         status_timeout: float = STATUS_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
     ) -> None:
-        self._url = url
+        # One URL, or the replicas: a new model is loaded on every one (RasaGateway.load_model).
+        self._urls = [url] if isinstance(url, str) else list(url)
         self._token = token
         self._status_timeout = status_timeout
         self._transport = transport
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaModelServer:
-        return cls(settings.rasa_url, settings.rasa_token)
+        return cls(settings.rasa_url_list, settings.rasa_token)
 
     @property
     def address(self) -> str:
-        return self._url
+        return ", ".join(self._urls)
 
     def running_model(self) -> str:
         status = self._run(lambda rasa: rasa.status(timeout=self._status_timeout))
@@ -57,7 +58,7 @@ class RasaModelServer:
     def _run(self, call: Callable[[RasaGateway], Awaitable[T]]) -> T:
         async def run() -> T:
             async with httpx.AsyncClient(transport=self._transport) as client:
-                return await call(RasaGateway(client, url=self._url, token=self._token))
+                return await call(RasaGateway(client, urls=self._urls, token=self._token))
 
         try:
             return asyncio.run(run())

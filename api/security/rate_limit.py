@@ -4,9 +4,11 @@ notation ("30/minute;600/hour": every limit applies), counted in moving windows.
 
 A citizen types far slower than 30 messages a minute; a script that floods the assistant is
 answered 429 with ``Retry-After`` before its message reaches Rasa, so the others keep being
-served. Counters live in the API process's memory like the login throttle's (one process serves
-the bridge); a restart forgets them. Offices behind one NAT share an address: raise the limit
-for such a deployment rather than drop it.
+served. Counters are shared by every API worker through Redis when ``TTHC_REDIS_URL`` is set, like
+the login throttle's; without Redis, or while it is down, each process counts in its own memory
+(core/redis.py, ``SharedLimiter``): the limit still applies, per process, and no Redis error ever
+reaches a citizen. Offices behind one NAT share an address: raise the limit for such a
+deployment rather than drop it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
+
+from core.redis import SharedLimiter
+from core.settings import Settings
 
 TOO_FAST = (
     "Anh/chị gửi tin nhắn quá nhanh. Xin vui lòng chờ khoảng {wait} rồi gửi tiếp; "
@@ -50,20 +53,38 @@ class RateDecision:
 
 
 class ChatRateLimiter:
-    def __init__(self, limits_spec: str) -> None:
+    def __init__(self, limits_spec: str, *, limiter: SharedLimiter | None = None) -> None:
         self._limits: list[RateLimitItem] = parse_many(limits_spec)  # ValueError on a bad setting: fail at start
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = limiter or SharedLimiter(None, "", "chat")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatRateLimiter:
+        """``settings.chat_rate_limit``, shared through ``settings.redis_url`` when it is set."""
+        return cls(settings.chat_rate_limit, limiter=SharedLimiter.from_settings(settings, "chat"))
+
+    @property
+    def uses_redis(self) -> bool:
+        return self._limiter.uses_redis
 
     def hit(self, address: str) -> RateDecision:
         """Count one message from ``address`` if every limit allows it; a refused message is not
-        counted, so waiting Retry-After seconds is always enough."""
+        counted, so waiting Retry-After seconds is always enough.
+
+        Each ``hit`` is atomic (a Lua script in Redis), so two workers can never both take the last
+        free slot; the ``test`` first only spares counting in the other limits a message that one
+        limit already refuses (between the two, another worker may fill a slot: then this message
+        is refused, possibly counted in a shorter limit it passed, which delays nothing longer
+        than the refusing limit's own wait)."""
         refused = [item for item in self._limits if not self._limiter.test(item, "chat", address)]
+        if not refused:
+            for item in self._limits:
+                if not self._limiter.hit(item, "chat", address):
+                    refused = [item]
+                    break
         if refused:
             now = time.time()
-            wait = max(self._limiter.get_window_stats(item, "chat", address).reset_time - now for item in refused)
+            wait = max(self._limiter.window_stats(item, "chat", address).reset_time - now for item in refused)
             return RateDecision(False, max(1, math.ceil(wait)))
-        for item in self._limits:
-            self._limiter.hit(item, "chat", address)
         return RateDecision(True)
 
 

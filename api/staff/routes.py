@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import AdminUser, ContextDep, SessionDep, StaffUser
+from api.metrics import count_login_failure
 from api.security.proxies import client_address
 from api.staff.security import (
     SESSION_COOKIE,
@@ -117,7 +118,8 @@ async def login(
         )
     address = client_address(request)  # resolved through trusted proxies only (api/security/proxies.py)
     throttle = context.login_throttle  # one per app (api/deps.py)
-    decision = throttle.check(username, address)
+    # In a thread: with Redis (several workers share the counters) a call may wait on the network.
+    decision = await asyncio.to_thread(throttle.check, username, address)
     if not decision.allowed:
         minutes = max(1, -(-decision.retry_after_seconds // 60))
         page = _login_page(
@@ -131,9 +133,10 @@ async def login(
         return page
     opened = await asyncio.to_thread(_log_in, username, password, request.cookies.get(SESSION_COOKIE, ""))
     if opened is None:
-        throttle.failed(username, address)
+        await asyncio.to_thread(throttle.failed, username, address)
+        count_login_failure()
         return _login_page(request, next_url=target, username=username, status_code=401, error=WRONG_CREDENTIALS)
-    throttle.succeeded(username, address)
+    await asyncio.to_thread(throttle.succeeded, username, address)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.audit.actor import Actor
-from core.db import begin_writing
+from core.db import CATALOGUE_LOCK, begin_writing
 from knowledge.importer import limits
 from knowledge.importer.catalogue import iter_json, iter_jsonl
 from knowledge.importer.rows import FIELD_LABELS, ImportFileError, ParsedRow
@@ -276,7 +276,7 @@ def apply_parsed(
         dupes = sorted({o.code for o in outcomes.values() if o.status == "duplicate" and o.code})
         report.notes.append(f"Có {len(dupes)} mã lặp lại trong tệp (dùng dòng sau cùng): {', '.join(dupes[:20])}")
 
-    begin_writing(session)  # reads and dry-run writes below must not race other writers (SQLite)
+    begin_writing(session, lock=CATALOGUE_LOCK)  # reads and dry-run writes below must not race other writers
     outer = session.begin_nested()
     try:
         for done, parsed in enumerate(todo, start=1):

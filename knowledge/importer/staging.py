@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import service as audit
 from core.audit.actor import Actor
-from core.db import begin_writing
+from core.db import CATALOGUE_LOCK, begin_writing
 from core.errors import ConflictError
 from core.settings import get_settings
 from knowledge.importer import limits
@@ -142,7 +142,7 @@ def stage_upload(
         size, digest = _copy_limited(upload, path, max_bytes)
         # Read and validate with no lock held: only the comparison with the store below takes it.
         parsed = parse_file(path)
-        begin_writing(session)  # the fingerprint and the dry run see one state of the catalogue
+        begin_writing(session, lock=CATALOGUE_LOCK)  # the fingerprint and the dry run see one state of the catalogue
         fingerprint = procedures.catalogue_fingerprint(session)
         report = apply_parsed(
             session,
@@ -234,7 +234,7 @@ def commit_staged(
             "Bản xem trước này không có gì để ghi (hoặc có dòng bị từ chối mà không chọn “ghi phần hợp lệ”)."
         )
     parsed = parse_file(path)  # before the lock: reading the file does not stop other writers
-    begin_writing(session)  # nobody changes the catalogue between this check and the import
+    begin_writing(session, lock=CATALOGUE_LOCK)  # nobody changes the catalogue between this check and the import
     if procedures.catalogue_fingerprint(session) != staged.fingerprint:
         raise StoreChangedError()
     report = apply_parsed(

@@ -15,7 +15,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from bot.vntext import normalize_folded
 from core.audit import service as audit
 from core.audit.actor import Actor
-from core.db import database_key
+from core.db import CATALOGUE_LOCK, begin_writing, database_key
 from core.errors import ConflictError, NotFoundError
 from core.pagination import Page
 from knowledge.procedures.models import (
@@ -152,6 +152,7 @@ def upsert(
     ``keep_aliases`` lets a catalogue import refresh official facts without dropping the aliases
     that admins and seed files curate.
     """
+    begin_writing(session, lock=CATALOGUE_LOCK)  # an import's check-then-write must not interleave with this
     existing = get_by_code(session, record.code, include_unpublished=True)
     if existing is not None and origin == "seed" and existing.origin == ADMIN_ORIGIN:
         # An editor changed it in the admin after the seed file was written: the edit is the
@@ -214,6 +215,7 @@ def _replace_aliases(session: Session, procedure: Procedure, aliases: list[str])
 def set_published(session: Session, code: str, published: bool, *, actor: Actor) -> bool:
     """Publish or withdraw a procedure; recorded as a version, which is also what tells every
     process's search index that the catalogue changed. Returns False for an unknown code."""
+    begin_writing(session, lock=CATALOGUE_LOCK)
     procedure = get_by_code(session, code, include_unpublished=True)
     if procedure is None:
         return False
@@ -328,6 +330,7 @@ def edit(
 ) -> ChangeOutcome:
     """Replace the facts of ``code`` with ``record`` as an editor; refused with StaleVersionError
     when the stored version is not the one the editor started from."""
+    begin_writing(session, lock=CATALOGUE_LOCK)  # the version check and the write see one catalogue
     procedure = require(session, code)
     if record.code != procedure.code:
         raise ValueError("Không đổi được mã thủ tục; hãy tạo thủ tục mới với mã khác")

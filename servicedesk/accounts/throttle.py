@@ -1,8 +1,11 @@
 """Login rate limiting: failed attempts are counted in a moving window per account and address,
 and per address, so that guessing one password or trying many accounts from one place both stop.
 
-The counters live in the API process's memory (one process serves the staff pages); a restart
-forgets them, which only shortens a lock-out.
+The counters are shared by every API worker through Redis when ``TTHC_REDIS_URL`` is set (keys
+``<prefix>:limits:login:…``), so a guesser gains nothing from being spread over the workers; without
+Redis, or while it is down, each process counts in its own memory (core/redis.py,
+``SharedLimiter``): the limits still apply, per process. A restart of Redis or of an embedded
+process forgets counts, which only shortens a lock-out.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+
+from core.redis import SharedLimiter
+from core.settings import Settings
 
 PER_ACCOUNT = "5/15 minutes"
 PER_ADDRESS = "30/15 minutes"
@@ -25,10 +29,17 @@ class ThrottleDecision:
 
 
 class LoginThrottle:
-    def __init__(self, per_account: str = PER_ACCOUNT, per_address: str = PER_ADDRESS) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(
+        self, per_account: str = PER_ACCOUNT, per_address: str = PER_ADDRESS, *, limiter: SharedLimiter | None = None
+    ) -> None:
+        self._limiter = limiter or SharedLimiter(None, "", "login")
         self._per_account: RateLimitItem = parse(per_account)
         self._per_address: RateLimitItem = parse(per_address)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginThrottle:
+        """Shared through ``settings.redis_url`` when it is set."""
+        return cls(limiter=SharedLimiter.from_settings(settings, "login"))
 
     def _keys(self, username: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         return [
@@ -40,7 +51,7 @@ class LoginThrottle:
         """May this attempt be tried at all? (Counting happens only when it fails.)"""
         for item, key in self._keys(username, address):
             if not self._limiter.test(item, *key):
-                reset_at, _remaining = self._limiter.get_window_stats(item, *key)
+                reset_at, _remaining = self._limiter.window_stats(item, *key)
                 return ThrottleDecision(False, max(1, int(reset_at - time.time())))
         return ThrottleDecision(True)
 

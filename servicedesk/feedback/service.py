@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import begin_writing
 from core.errors import InvalidError
 from core.privacy import sender_hash
 from servicedesk.feedback.models import FEEDBACK_KINDS, Feedback
@@ -38,6 +39,9 @@ def record_feedback(
     now = now or dt.datetime.now()
     day = now.strftime("%Y%m%d")
     # Sequence per day, so the reference reads "PA-20261122-0007" and can be said over the phone.
+    # Counted under the day's lock (SQLite's write lock; an advisory lock on PostgreSQL), so two
+    # action workers recording feedback at the same moment never draw the same number.
+    begin_writing(session, lock=f"feedback-reference-{day}")
     count = (
         session.scalar(select(func.count()).select_from(Feedback).where(Feedback.reference.like(f"PA-{day}-%"))) or 0
     )

@@ -11,14 +11,19 @@ The Rasa server is reached through ``RetrainConfig.model_server``, a ``ModelServ
 never calls Rasa's HTTP API itself; the API process gives it its Rasa gateway
 (api/rasa/model_server.py).
 
-One job at a time per database. A job runs in a thread of the API process, so it survives the
-page being closed; a job left queued/running by a process that is gone (API restarted) is marked
-failed by ``recover_stale``. Commands and paths come from ``RetrainConfig`` (built by
+One job at a time per database, whichever API worker is asked: the worker that starts a job holds
+the database's retrain lock (``RetrainLock``: a PostgreSQL advisory lock on a connection of its
+own, or an flock beside a SQLite file) until the job ends. The operating system or the database
+drops the lock when the process dies, so the lock also tells the living from the dead: a job left
+queued/running while nobody holds the lock belongs to a process that is gone (API restarted) and is
+marked failed by ``recover_stale``; a job another worker is running is never touched. A job runs in
+a thread of its API process, so it survives the page being closed. Commands and paths come from ``RetrainConfig`` (built by
 api/learning/runtime.py from core.paths and training.py), so tests run the same code with a fake trainer.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -35,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.audit.actor import Actor
@@ -76,6 +81,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # source lines are noise for an editor (and may quote training examples).
 _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(INFO|WARNING|ERROR|CRITICAL)\s")
 _START_LOCK = threading.Lock()
+# The PostgreSQL advisory lock key of the retrain (one per database; a fixed 63-bit number).
+ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"tthc:learning:retrain").digest()[:8], "big") >> 1
 
 
 class RetrainConflict(ConflictError):
@@ -183,10 +190,95 @@ class _Tail:
         return "\n".join(self.raw if failed else self.kept)
 
 
+class HeldLock(Protocol):
+    def release(self) -> None: ...
+
+
+class _AdvisoryHeld:
+    """A PostgreSQL session-level advisory lock, held by a connection kept out of the pool."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def release(self) -> None:
+        try:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            self._connection.commit()
+        except Exception:  # noqa: BLE001 - closing the session below releases the lock anyway
+            self._connection.invalidate()
+        finally:
+            self._connection.close()
+
+
+class _FileHeld:
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+        finally:
+            self._handle.close()
+
+
+class RetrainLock:
+    """The database's one retrain lock, across threads, API workers and hosts.
+
+    PostgreSQL: ``pg_try_advisory_lock`` on a connection that stays checked out for the whole job;
+    the server releases it when that session ends (the process died, the connection broke).
+    SQLite (one host): an flock on a file in ``data_dir/locks``, released by the kernel when the
+    process dies; each ``try_hold`` opens the file anew, so two threads of one process exclude
+    each other too."""
+
+    def __init__(self, factory: sessionmaker[Session], data_dir: Path) -> None:
+        self._factory = factory
+        self._data_dir = data_dir
+
+    def _engine(self) -> Engine:
+        bind = self._factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            return bind
+        if isinstance(bind, Connection):
+            return bind.engine
+        with self._factory() as session:
+            found = session.get_bind()
+            return found if isinstance(found, Engine) else found.engine
+
+    def try_hold(self) -> HeldLock | None:
+        """The lock if nobody holds it, else None (never waits)."""
+        engine = self._engine()
+        if engine.dialect.name == "postgresql":
+            connection = engine.connect()
+            try:
+                got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+                connection.commit()  # the lock is the session's: no transaction stays open for hours
+            except BaseException:
+                connection.close()
+                raise
+            if not got:
+                connection.close()
+                return None
+            return _AdvisoryHeld(connection)
+        locks = self._data_dir / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        database = hashlib.sha1(str(engine.url).encode()).hexdigest()[:12]
+        handle = (locks / f"retrain-{database}.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        except BaseException:
+            handle.close()
+            raise
+        return _FileHeld(handle)
+
+
 class RetrainService:
     def __init__(self, config: RetrainConfig, factory: sessionmaker[Session]) -> None:
         self.config = config
         self.factory = factory
+        self.lock = RetrainLock(factory, config.data_dir)
         self._processes: dict[int, subprocess.Popen[str]] = {}
         self._threads: dict[int, threading.Thread] = {}
 
@@ -205,7 +297,18 @@ class RetrainService:
 
     # --- lifecycle --------------------------------------------------------------------------
     def recover_stale(self) -> int:
-        """Fail the jobs another (gone) API process left queued or running."""
+        """Fail the jobs another (gone) API process left queued or running. Nothing is touched
+        while the retrain lock is held: the job of a live worker is not stale."""
+        held = self.lock.try_hold()
+        if held is None:
+            return 0
+        try:
+            return self._fail_abandoned()
+        finally:
+            held.release()
+
+    def _fail_abandoned(self) -> int:
+        """With the retrain lock held: an active job of another process has nobody running it."""
         with session_scope(self.factory) as session:
             stale = session.scalars(
                 select(RetrainJob).where(
@@ -223,15 +326,42 @@ class RetrainService:
             return len(stale)
 
     def start(self, actor: Actor, *, background: bool = True) -> int:
-        """Queue a retrain and run it (in a thread unless ``background`` is False)."""
-        self.recover_stale()
-        username = actor.username
-        with _START_LOCK, session_scope(self.factory) as session:
+        """Queue a retrain and run it (in a thread unless ``background`` is False). The retrain
+        lock is taken here and released when the job ends: RetrainConflict if another thread or
+        worker holds it."""
+        with _START_LOCK:
+            held = self.lock.try_hold()
+            if held is None:
+                raise RetrainConflict(self._active_job_id() or 0)
+            try:
+                self._fail_abandoned()
+                job_id = self._queue(actor)
+            except BaseException:
+                held.release()
+                raise
+        if background:
+            thread = threading.Thread(
+                target=self._run_holding, args=(job_id, held), name=f"retrain-{job_id}", daemon=True
+            )
+            self._threads[job_id] = thread
+            thread.start()
+        else:
+            self._run_holding(job_id, held)
+        return job_id
+
+    def _active_job_id(self) -> int | None:
+        with session_scope(self.factory) as session:
+            return session.scalars(
+                select(RetrainJob.id).where(RetrainJob.status.in_(ACTIVE_JOB_STATUSES)).order_by(RetrainJob.id)
+            ).first()
+
+    def _queue(self, actor: Actor) -> int:
+        with session_scope(self.factory) as session:
             running = session.scalars(select(RetrainJob.id).where(RetrainJob.status.in_(ACTIVE_JOB_STATUSES))).first()
-            if running is not None:
+            if running is not None:  # this process's own job (it holds no lock any more): a bug, refuse
                 raise RetrainConflict(running)
             job = RetrainJob(
-                status="queued", stage="queued", progress=0, started_by=username, runner_id=RUNNER_ID, log_tail=""
+                status="queued", stage="queued", progress=0, started_by=actor.username, runner_id=RUNNER_ID, log_tail=""
             )
             session.add(job)
             session.flush()
@@ -244,14 +374,13 @@ class RetrainService:
                 before=None,
                 after={"status": "queued"},
             )
-            job_id = job.id
-        if background:
-            thread = threading.Thread(target=self.run, args=(job_id,), name=f"retrain-{job_id}", daemon=True)
-            self._threads[job_id] = thread
-            thread.start()
-        else:
+            return job.id
+
+    def _run_holding(self, job_id: int, held: HeldLock) -> None:
+        try:
             self.run(job_id)
-        return job_id
+        finally:
+            held.release()
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
         thread = self._threads.get(job_id)

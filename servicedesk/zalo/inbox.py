@@ -67,38 +67,75 @@ def _no_older_active(row_id: Any, sender_hash: Any) -> Any:
 
 def claim_next(sessions: sessionmaker[Session], sender_hash: str) -> ClaimedEvent | None:
     """The citizen's oldest unanswered event, claimed; None when there is none (or an older one is in progress)."""
-    now = utcnow()
     with sessions() as session:
-        for _ in range(3):
-            row_id = session.scalar(
-                select(ZaloInboundEvent.id)
-                .where(ZaloInboundEvent.sender_hash == sender_hash, ZaloInboundEvent.status == "received")
-                .order_by(ZaloInboundEvent.id)
-                .limit(1)
-            )
-            if row_id is None:
-                return None
-            result = session.execute(
-                update(ZaloInboundEvent)
-                .where(
-                    ZaloInboundEvent.id == row_id,
-                    ZaloInboundEvent.status == "received",
-                    _no_older_active(row_id, sender_hash),
-                )
-                .values(status="processing", claimed_at=now, attempts=ZaloInboundEvent.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            if rows_changed(result) == 1:
-                row = session.get(ZaloInboundEvent, row_id, populate_existing=True)
-                assert row is not None
-                return ClaimedEvent(row.id, row.event_name, row.sender_hash, row.user_id or "", row.text, row.attempts)
-            still_received = session.scalar(
-                select(ZaloInboundEvent.id).where(ZaloInboundEvent.id == row_id, ZaloInboundEvent.status == "received")
-            )
-            if still_received is not None:
-                return None  # an older event of this citizen is being answered elsewhere
+        if session.get_bind().dialect.name == "postgresql":
+            return _claim_next_locking(session, sender_hash)
+        return _claim_next_compare_and_swap(session, sender_hash)
+
+
+def _claim_next_locking(session: Session, sender_hash: str) -> ClaimedEvent | None:
+    """PostgreSQL: the oldest waiting event is locked (``FOR UPDATE SKIP LOCKED``) and marked
+    ``processing`` in one transaction.
+
+    Only the citizen's first event in line can match (``_no_older_active``): while another worker
+    holds that one locked, it is still ``received`` in this statement's snapshot, so the next event
+    does not match either and the answer is None, never an event out of turn. An event another
+    worker claimed and committed meanwhile fails ``status == 'received'`` when re-checked."""
+    now = utcnow()
+    row = session.scalars(
+        select(ZaloInboundEvent)
+        .where(
+            ZaloInboundEvent.sender_hash == sender_hash,
+            ZaloInboundEvent.status == "received",
+            _no_older_active(ZaloInboundEvent.id, sender_hash),
+        )
+        .order_by(ZaloInboundEvent.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=ZaloInboundEvent)
+    ).first()
+    if row is None:
+        session.rollback()
         return None
+    row.status, row.claimed_at, row.attempts = "processing", now, row.attempts + 1
+    claimed = ClaimedEvent(row.id, row.event_name, row.sender_hash, row.user_id or "", row.text, row.attempts)
+    session.commit()
+    return claimed
+
+
+def _claim_next_compare_and_swap(session: Session, sender_hash: str) -> ClaimedEvent | None:
+    """SQLite (one writer at a time): the oldest waiting event is read, then taken by an UPDATE
+    that matches only while it is still waiting and first in line (compare-and-swap)."""
+    now = utcnow()
+    for _ in range(3):
+        row_id = session.scalar(
+            select(ZaloInboundEvent.id)
+            .where(ZaloInboundEvent.sender_hash == sender_hash, ZaloInboundEvent.status == "received")
+            .order_by(ZaloInboundEvent.id)
+            .limit(1)
+        )
+        if row_id is None:
+            return None
+        result = session.execute(
+            update(ZaloInboundEvent)
+            .where(
+                ZaloInboundEvent.id == row_id,
+                ZaloInboundEvent.status == "received",
+                _no_older_active(row_id, sender_hash),
+            )
+            .values(status="processing", claimed_at=now, attempts=ZaloInboundEvent.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if rows_changed(result) == 1:
+            row = session.get(ZaloInboundEvent, row_id, populate_existing=True)
+            assert row is not None
+            return ClaimedEvent(row.id, row.event_name, row.sender_hash, row.user_id or "", row.text, row.attempts)
+        still_received = session.scalar(
+            select(ZaloInboundEvent.id).where(ZaloInboundEvent.id == row_id, ZaloInboundEvent.status == "received")
+        )
+        if still_received is not None:
+            return None  # an older event of this citizen is being answered elsewhere
+    return None
 
 
 def complete(

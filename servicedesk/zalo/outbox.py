@@ -76,42 +76,82 @@ def _no_older_active(row_id: Any, recipient_hash: Any) -> Any:
     )
 
 
+def _due(now: dt.datetime) -> tuple[Any, ...]:
+    return (
+        ZaloOutboxMessage.status == "pending",
+        ZaloOutboxMessage.next_attempt_at <= now,
+        _no_older_active(ZaloOutboxMessage.id, ZaloOutboxMessage.recipient_hash),
+    )
+
+
 def claim_due(sessions: sessionmaker[Session], limit: int) -> list[ClaimedMessage]:
     """Claims due rows, at most one per recipient (the oldest active one), oldest first."""
-    now = utcnow()
-    claimed: list[ClaimedMessage] = []
     with sessions() as session:
-        candidates = session.execute(
-            select(ZaloOutboxMessage.id, ZaloOutboxMessage.recipient_hash)
-            .where(
-                ZaloOutboxMessage.status == "pending",
-                ZaloOutboxMessage.next_attempt_at <= now,
-                _no_older_active(ZaloOutboxMessage.id, ZaloOutboxMessage.recipient_hash),
-            )
-            .order_by(ZaloOutboxMessage.id)
-            .limit(limit)
-        ).all()
-        for row_id, recipient_hash in candidates:
-            token = uuid.uuid4().hex
-            result = session.execute(
-                update(ZaloOutboxMessage)
-                .where(
-                    ZaloOutboxMessage.id == row_id,
-                    ZaloOutboxMessage.status == "pending",
-                    _no_older_active(row_id, recipient_hash),
-                )
-                .values(status="sending", claimed_at=now, claim_token=token)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            if rows_changed(result) != 1:
-                continue  # another worker took it
-            row = session.get(ZaloOutboxMessage, row_id, populate_existing=True)
-            if row is None or row.recipient_id is None:
-                continue
+        if session.get_bind().dialect.name == "postgresql":
+            return _claim_due_locking(session, limit)
+        return _claim_due_compare_and_swap(session, limit)
+
+
+def _claim_due_locking(session: Session, limit: int) -> list[ClaimedMessage]:
+    """PostgreSQL: the due rows are locked (``FOR UPDATE SKIP LOCKED``: rows another worker is
+    claiming right now are passed over, not waited for) and marked ``sending`` in one transaction.
+
+    Order per recipient holds under concurrency: a recipient's older row that another worker has
+    locked is still ``pending`` in this statement's snapshot, so the newer row fails
+    ``_no_older_active`` rather than being claimed out of turn; a row another worker claimed and
+    committed meanwhile fails ``status == 'pending'`` when PostgreSQL re-checks it on locking."""
+    now = utcnow()
+    rows = session.scalars(
+        select(ZaloOutboxMessage)
+        .where(*_due(now))
+        .order_by(ZaloOutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=ZaloOutboxMessage)
+    ).all()
+    claimed: list[ClaimedMessage] = []
+    for row in rows:
+        token = uuid.uuid4().hex
+        row.status, row.claimed_at, row.claim_token = "sending", now, token
+        if row.recipient_id is not None:
             claimed.append(
                 ClaimedMessage(row.id, row.recipient_id, row.recipient_hash, dict(row.payload), row.attempts, token)
             )
+    session.commit()
+    return claimed
+
+
+def _claim_due_compare_and_swap(session: Session, limit: int) -> list[ClaimedMessage]:
+    """SQLite (one writer at a time): candidates are read, then each is taken by an UPDATE that
+    matches only while it is still pending and first in line (compare-and-swap)."""
+    now = utcnow()
+    claimed: list[ClaimedMessage] = []
+    candidates = session.execute(
+        select(ZaloOutboxMessage.id, ZaloOutboxMessage.recipient_hash)
+        .where(*_due(now))
+        .order_by(ZaloOutboxMessage.id)
+        .limit(limit)
+    ).all()
+    for row_id, recipient_hash in candidates:
+        token = uuid.uuid4().hex
+        result = session.execute(
+            update(ZaloOutboxMessage)
+            .where(
+                ZaloOutboxMessage.id == row_id,
+                ZaloOutboxMessage.status == "pending",
+                _no_older_active(row_id, recipient_hash),
+            )
+            .values(status="sending", claimed_at=now, claim_token=token)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if rows_changed(result) != 1:
+            continue  # another worker took it
+        row = session.get(ZaloOutboxMessage, row_id, populate_existing=True)
+        if row is None or row.recipient_id is None:
+            continue
+        claimed.append(
+            ClaimedMessage(row.id, row.recipient_id, row.recipient_hash, dict(row.payload), row.attempts, token)
+        )
     return claimed
 
 

@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from tests.conftest import PROJECT_ROOT
-from tests.staff.fixtures import clear_app_caches
+from tests.staff.fixtures import application_database, clear_app_caches
 
 DATABASE = "tthc.sqlite3"
 DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -44,21 +44,24 @@ def seeded_actions_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def actions_database(seeded_actions_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """This module's own copy of the seeded database, which the actions' services use."""
+def actions_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This module's own copy of the seeded database, which the actions' services use (a copy of
+    the session's seeded PostgreSQL template when TTHC_TEST_DATABASE=postgresql)."""
     from servicedesk.dossiers import service as dossiers
 
     folder = tmp_path_factory.mktemp("actions")
-    shutil.copyfile(seeded_actions_database, folder / DATABASE)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("TTHC_DATA_DIR", str(folder))
-        # The dossier lookup service is process-wide; this module's is built on its database.
-        monkeypatch.setattr(dossiers, "_default_service", None)
-        clear_app_caches()
-        try:
-            yield folder / DATABASE
-        finally:
+        with application_database(request, monkeypatch, "seeded") as postgres_url:
+            if postgres_url is None:
+                shutil.copyfile(request.getfixturevalue("seeded_actions_database"), folder / DATABASE)
+            # The dossier lookup service is process-wide; this module's is built on its database.
+            monkeypatch.setattr(dossiers, "_default_service", None)
             clear_app_caches()
+            try:
+                yield folder / DATABASE
+            finally:
+                clear_app_caches()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.channels.fake_rasa import FakeRasa
 from tests.channels.fake_rasa import create_app as create_rasa_app
 from tests.fakes import zalo as fake_zalo
 from tests.fakes.zalo import FakeZalo, ThreadedServer
+from tests.staff.fixtures import application_database
 from tests.staff.fixtures import clear_app_caches as _clear_caches
 
 
@@ -78,12 +79,14 @@ TEST_ENV = {
 
 @pytest.fixture
 def env(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     zalo_server: tuple[FakeZalo, ThreadedServer],
     rasa_server: tuple[FakeRasa, ThreadedServer],
 ) -> Iterator[pytest.MonkeyPatch]:
-    """A private migrated database and the TTHC_ZALO_* settings of the tests (monkeypatch to vary)."""
+    """A private migrated database (SQLite, or a PostgreSQL copy when TTHC_TEST_DATABASE=postgresql)
+    and the TTHC_ZALO_* settings of the tests (monkeypatch to vary)."""
     from database import migrate
 
     for name, value in TEST_ENV.items():
@@ -93,10 +96,12 @@ def env(
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TTHC_RASA_URL", rasa_server[1].url)
     monkeypatch.setenv("TTHC_RASA_TIMEOUT_SECONDS", "5")
-    _clear_caches()
-    migrate.upgrade()
-    yield monkeypatch
-    _clear_caches()
+    with application_database(request, monkeypatch, "migrated") as postgres_url:
+        _clear_caches()
+        if postgres_url is None:
+            migrate.upgrade()
+        yield monkeypatch
+        _clear_caches()
 
 
 def build_bridge() -> Any:

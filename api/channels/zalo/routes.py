@@ -7,6 +7,7 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.channels.zalo.signature import SIGNATURE_HEADER, WebhookRejected, verify_event
 from api.deps import ContextDep
@@ -89,7 +90,8 @@ async def zalo_webhook(request: Request, context: ContextDep) -> JSONResponse:
 
     401 for a missing or wrong ``X-ZEvent-Signature``, another app's event or a timestamp outside
     the window, or a timestamp that is not a plain number of milliseconds; 400 for a body that is
-    not a JSON object; 413 for a body over 1 MiB; 503 while the channel is not configured;
+    not a JSON object; 413 for a body over 1 MiB; 503 while the channel is not configured or the
+    database cannot store the event (it is not acknowledged);
     otherwise 200 with ``{"status": "accepted" | "duplicate" | "ignored"}``. A text longer than
     ``max_message_chars`` is accepted and answered with a note asking for shorter messages.
     """
@@ -123,5 +125,12 @@ async def zalo_webhook(request: Request, context: ContextDep) -> JSONResponse:
     except WebhookRejected as exc:
         logger.warning("zalo webhook rejected: %s", exc.reason)
         return JSONResponse(status_code=401, content={"error": f"Sự kiện bị từ chối: {exc.reason}."})
-    status = await channel.accept(event)
+    try:
+        status = await channel.accept(event)
+    except SQLAlchemyError as exc:
+        # The event cannot be stored, so it is not acknowledged: a 5xx tells Zalo it was not taken.
+        logger.warning("zalo event not stored, database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            status_code=503, content={"error": "Tạm thời không lưu được sự kiện; vui lòng gửi lại sau."}
+        )
     return JSONResponse({"status": status})
