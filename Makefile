@@ -12,7 +12,7 @@ help:
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
 	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
-	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length / bench-load - measurements"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length / bench-load / bench-legal-basis - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -52,7 +52,7 @@ test: check
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length bench-load
+.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length bench-load bench-legal-basis
 # The first admin of the staff pages (/staff/login); TTHC_ADMIN_PASSWORD avoids the prompt.
 staff-admin:
 	@$(ENVS) && "$$APP_PY" -m cli staff create-admin
@@ -89,3 +89,8 @@ bench-load:
 	@$(ENVS) && eval "$$(scripts/provision_services.sh)" \
 	  && trap 'scripts/provision_services.sh --stop "$${TTHC_TEST_SERVICES_DIR:-}"' EXIT \
 	  && "$$APP_PY" -m benchmarks.load $(ARGS)
+
+# Legal-basis parsing over the national sample: rows and act numbers parsed against the source
+# (every act number intact), the same figures the import report prints.
+bench-legal-basis:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.legal_basis

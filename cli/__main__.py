@@ -10,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from cli import production
+from cli.catalogue import audit_command, show_command
 from cli.gazetteers import export as export_gazetteers
 from cli.importer import import_command
 from cli.setup_db import prepare_database
@@ -125,6 +126,8 @@ def _kb() -> None:
 
 
 kb.command("import")(import_command)
+kb.command("audit")(audit_command)
+kb.command("show")(show_command)
 
 
 @kb.command("init")

@@ -2,7 +2,9 @@
 keyed by the form field they belong to, and the typed values kept for redisplay.
 
 Lists travel as numbered rows (``channels-0-fee``, ``documents-2-name``); rows left blank are
-dropped. Steps and aliases are one per line.
+dropped. Steps and guidance lines are rows too (one may span lines); aliases are one per line.
+Quality flags are not edited here: the importer sets them and an editor's confirmation clears them
+(knowledge/procedures/quality.py); the edit route keeps the stored ones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from knowledge.centres.schemas import CentreInput
+from knowledge.procedures.facts import DEADLINE_KIND_LABELS, DEADLINE_KINDS, FEE_KIND_LABELS, FEE_KINDS
 from knowledge.procedures.history import FIELD_LABELS, SUBFIELD_LABELS
 from knowledge.procedures.models import CHANNEL_KINDS, DOCUMENT_KINDS, LEVELS
 from knowledge.procedures.schemas import ProcedureRecord
@@ -39,16 +42,52 @@ TEXT_FIELDS = (
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
     # A step may span several lines (the national catalogue's do), so each is its own row.
     "steps": ("text",),
-    "channels": ("kind", "processing_time", "processing_days", "fee", "fee_vnd", "note"),
+    "channels": (
+        "kind",
+        "condition",
+        "processing_time",
+        "processing_days",
+        "deadline_kind",
+        "fee",
+        "fee_kind",
+        "fee_vnd",
+        "fee_unit",
+        "fee_basis",
+        "note",
+    ),
     "documents": ("name", "form", "kind", "count", "required", "condition"),
+    # Prose lines the source put in its documents table: shown after the documents, never as one.
+    "guidance": ("text",),
     "legal_basis": ("number", "title"),
 }
-# A row counts as filled when any of these has text (a checked "required" box alone does not).
+# A row counts as filled when any of these has text (a checked "required" box alone does not, nor
+# the kinds of a fee or a deadline, which every row offers with "unknown" chosen).
 _ROW_CONTENT = {
     "steps": ("text",),
-    "channels": ("kind", "processing_time", "processing_days", "fee", "fee_vnd", "note"),
+    "channels": (
+        "kind",
+        "condition",
+        "processing_time",
+        "processing_days",
+        "fee",
+        "fee_vnd",
+        "fee_unit",
+        "fee_basis",
+        "note",
+    ),
     "documents": ("name", "form", "kind", "count", "condition"),
+    "guidance": ("text",),
     "legal_basis": ("number", "title"),
+}
+# The kinds of fact an editor chooses for a channel's fee and deadline, with their Vietnamese names.
+FEE_KIND_OPTIONS: dict[str, str] = {kind: FEE_KIND_LABELS[kind] for kind in FEE_KINDS}
+DEADLINE_KIND_OPTIONS: dict[str, str] = {kind: DEADLINE_KIND_LABELS[kind] for kind in DEADLINE_KINDS}
+CHANNEL_FIELD_LABELS: dict[str, str] = {
+    "condition": "Điều kiện phân biệt (khi có hai cách nộp cùng hình thức)",
+    "deadline_kind": "Loại thời hạn",
+    "fee_kind": "Loại phí, lệ phí",
+    "fee_unit": "Đơn vị tính (mỗi hồ sơ, bản, trang…)",
+    "fee_basis": "Văn bản hoặc cơ quan quy định mức thu",
 }
 MAX_ROWS = 200
 FORM_LABELS = {"version": "phiên bản", "change_note": "ghi chú thay đổi", "__all__": "biểu mẫu"}
@@ -64,7 +103,7 @@ CENTRE_LABELS = {
     "source": "Nguồn thông tin",
 }
 CODE_HINT = "Mã thủ tục có dạng 1.001193 (hoặc 1.000494.000.00.00.H29 cho thủ tục riêng của địa phương)"
-_ROW_KEY = re.compile(r"^(steps|channels|documents|legal_basis)-(\d{1,3})-(\w+)$")
+_ROW_KEY = re.compile(r"^(steps|channels|documents|guidance|legal_basis)-(\d{1,3})-(\w+)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+$")
 _VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -90,6 +129,10 @@ def _messages(error: Mapping[str, Any], top: str) -> str:
         return "Ngày không hợp lệ (ngày/tháng/năm)"
     if kind == "literal_error":
         return "Giá trị không hợp lệ"
+    if kind == "string_too_long":
+        return f"Tối đa {ctx.get('max_length')} ký tự"
+    if kind == "value_error":  # a rule of the schema, said in Vietnamese by its validator
+        return str(ctx.get("error") or "Không hợp lệ")
     return "Không hợp lệ"
 
 
@@ -117,8 +160,9 @@ class ProcedureForm:
         )
         rows: dict[str, list[dict[str, str]]] = {}
         rows["steps"] = [{"text": step} for step in record.steps]
+        rows["guidance"] = [{"text": line} for line in record.guidance]
         for kind, names in ROW_FIELDS.items():
-            if kind != "steps":
+            if kind not in ("steps", "guidance"):
                 rows[kind] = [{name: _text(item.get(name)) for name in names} for item in data[kind]]
         return cls(values=values, levels=list(record.levels), rows=rows)
 
@@ -182,6 +226,9 @@ class ProcedureForm:
         for pos, row in enumerate(self.rows["channels"]):
             if pos in positions["channels"] and not row.get("kind", "").strip():
                 self.errors[f"channels-{pos}-kind"] = "Chọn hình thức nộp"
+        for pos, item in zip(positions["channels"], data["channels"], strict=True):
+            for name, message in _channel_kind_problems(item).items():
+                self.errors.setdefault(f"channels-{pos}-{name}", message)
 
         try:
             record = ProcedureRecord.model_validate(data)
@@ -224,7 +271,7 @@ def _error_key(loc: tuple[Any, ...], positions: dict[str, list[int]]) -> str:
 
 
 def _row_data(kind: str, row: dict[str, str]) -> Any:
-    if kind == "steps":
+    if kind in ("steps", "guidance"):
         return row.get("text", "").strip()
     if kind == "channels":
         return {
@@ -234,6 +281,12 @@ def _row_data(kind: str, row: dict[str, str]) -> Any:
             "fee": _blank_none(row.get("fee", "")),
             "fee_vnd": _number(row.get("fee_vnd", ""), integer=True),
             "note": _blank_none(row.get("note", "")),
+            # A kind left unchosen is "unknown" (the schema's default): never a guess.
+            "fee_kind": row.get("fee_kind", "").strip() or "unknown",
+            "fee_unit": _blank_none(row.get("fee_unit", "")),
+            "fee_basis": _blank_none(row.get("fee_basis", "")),
+            "deadline_kind": row.get("deadline_kind", "").strip() or "unknown",
+            "condition": _blank_none(row.get("condition", "")),
         }
     if kind == "documents":
         return {
@@ -245,6 +298,44 @@ def _row_data(kind: str, row: dict[str, str]) -> Any:
             "condition": _blank_none(row.get("condition", "")),
         }
     return {"number": _blank_none(row.get("number", "")), "title": _blank_none(row.get("title", ""))}
+
+
+def _channel_kind_problems(item: dict[str, Any]) -> dict[str, str]:
+    """What the chosen fee and deadline kinds need from the other cells of a channel (the rules
+    of ChannelRecord's validator), said in Vietnamese next to the cell to fill or empty. Values
+    that are not numbers yet are left to the schema's own message."""
+    problems: dict[str, str] = {}
+    fee_kind, deadline_kind = item.get("fee_kind"), item.get("deadline_kind")
+    amount, days = _numeric(item.get("fee_vnd")), _numeric(item.get("processing_days"))
+    label = FEE_KIND_OPTIONS.get(str(fee_kind), str(fee_kind))
+    foreign = "USD" in (item.get("fee") or "")
+    if isinstance(amount, float):
+        if fee_kind == "amount" and amount <= 0 and not foreign:
+            problems["fee_vnd"] = f"Loại phí “{label}” cần số tiền lớn hơn 0 (như nguồn ghi)"
+        if fee_kind == "free" and amount != 0:
+            problems["fee_vnd"] = "Loại phí “Miễn phí”: để trống số tiền hoặc ghi 0"
+        if fee_kind in ("unclear", "by_regulation") and amount:
+            problems["fee_vnd"] = f"Loại phí “{label}” không ghi một số tiền chắc chắn: để trống ô số tiền"
+    elif item.get("fee_vnd") is None and fee_kind == "amount" and not foreign:
+        problems["fee_vnd"] = f"Loại phí “{label}” cần số tiền (đồng) như nguồn ghi"
+    if fee_kind == "by_regulation" and not item.get("fee_basis"):
+        problems["fee_basis"] = "Ghi văn bản hoặc cơ quan quy định mức thu (ví dụ Thông tư 244/2016/TT-BTC)"
+    if deadline_kind in ("working_days", "days") and item.get("processing_days") is None:
+        problems["processing_days"] = (
+            f"Loại thời hạn “{DEADLINE_KIND_OPTIONS.get(str(deadline_kind))}” cần số ngày như nguồn ghi"
+        )
+    if deadline_kind == "same_day" and isinstance(days, float) and days not in (0, 1):
+        problems["processing_days"] = "Thời hạn “trong ngày”: số ngày để trống, 0 hoặc 1"
+    return problems
+
+
+def _numeric(value: Any) -> float | None:
+    """A cell's number as the schema will read it; None when blank or not a number (the schema
+    then says what is wrong)."""
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _number(raw: str, *, integer: bool) -> Any:

@@ -1,5 +1,6 @@
 """Knowledge admin pages (editors; admins pass): procedures (list, view, edit, create, history,
-diff, revert, publish), import with preview, service centres.
+diff, revert, publish), the queue of records to check (quality flags, an editor's confirmation),
+import with preview, service centres.
 
 Server-rendered forms that work without JavaScript; admin.js only adds rows and confirmations.
 Every change goes through a knowledge service that writes the version and the audit entry in the
@@ -17,17 +18,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from api.admin.forms import CHANNEL_OPTIONS, DOCUMENT_OPTIONS, CentreForm, ProcedureForm
+from api.admin.forms import (
+    CHANNEL_FIELD_LABELS,
+    CHANNEL_OPTIONS,
+    DEADLINE_KIND_OPTIONS,
+    DOCUMENT_OPTIONS,
+    FEE_KIND_OPTIONS,
+    CentreForm,
+    ProcedureForm,
+)
 from api.deps import EditorUser, SessionDep
 from api.staff.security import StaffPrincipal
 from api.staff.templating import render
+from core.pagination import Page
 from knowledge.centres import service as centres
 from knowledge.importer import staging
 from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
 from knowledge.importer.rows import ImportFileError
 from knowledge.importer.service import STATUS_LABELS
-from knowledge.procedures import history
+from knowledge.procedures import history, quality
 from knowledge.procedures import service as procedures
+from knowledge.procedures.facts import DEADLINE_KIND_LABELS, FEE_KIND_LABELS, QUALITY_FLAG_KINDS
 from knowledge.procedures.models import CHANNEL_LABELS, DOCUMENT_KIND_LABELS, LEVEL_LABELS, LEVELS
 
 router = APIRouter(tags=["staff: knowledge admin"], include_in_schema=False)
@@ -41,6 +52,7 @@ async def _form_data(request: Request) -> FormData:
 
 Posted = Annotated[FormData, Depends(_form_data)]
 PER_PAGE = 50
+QUEUE_URL = "/staff/procedures/quality"  # records to check ("Cần kiểm tra")
 ORIGIN_LABELS = {"seed": "tệp đã duyệt", "import": "nhập từ tệp", "admin": "biên tập viên"}
 # Outcomes shown after a redirect: fixed texts chosen by key, so no user text travels in URLs.
 NOTICES = {
@@ -54,6 +66,8 @@ NOTICES = {
     "centre-saved": "Đã lưu trung tâm.",
     "centre-created": "Đã thêm trung tâm.",
     "centre-unchanged": "Không có thay đổi nào.",
+    "confirmed": "Đã xác nhận đã kiểm tra: cảnh báo được gỡ, thủ tục có phiên bản mới (ghi trong lịch sử).",
+    "confirm-unchanged": "Thủ tục này không còn cảnh báo nào nên không có gì để xác nhận.",
 }
 LABELS: dict[str, Any] = {
     "levels": LEVEL_LABELS,
@@ -62,6 +76,9 @@ LABELS: dict[str, Any] = {
     "origins": ORIGIN_LABELS,
     "statuses": STATUS_LABELS,
     "fields": history.FIELD_LABELS,
+    "fee_kinds": FEE_KIND_LABELS,
+    "deadline_kinds": DEADLINE_KIND_LABELS,
+    "flags": QUALITY_FLAG_KINDS,
 }
 
 
@@ -141,6 +158,7 @@ def _form_page(
     code: str | None,
     status_code: int = 200,
     problem: str | None = None,
+    flags: list[quality.FlagView] | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -153,7 +171,80 @@ def _form_page(
         levels=LEVELS,
         channel_options=CHANNEL_OPTIONS,
         document_options=DOCUMENT_OPTIONS,
+        fee_kind_options=FEE_KIND_OPTIONS,
+        deadline_kind_options=DEADLINE_KIND_OPTIONS,
+        channel_field_labels=CHANNEL_FIELD_LABELS,
+        flags=flags or [],
     )
+
+
+# --- records to check: quality flags and an editor's confirmation --------------------------------
+
+
+@router.get(QUEUE_URL, response_class=HTMLResponse)
+def quality_queue(
+    request: Request,
+    user: EditorUser,
+    session: SessionDep,
+    kind: Annotated[str, Query(max_length=64)] = "",
+    origin: Annotated[str, Query(pattern=r"^(|seed|import|admin)$")] = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+) -> HTMLResponse:
+    """ "Cần kiểm tra": records with open quality flags, each linking to its edit page, with a
+    confirmation once the editor has checked it against the source."""
+    kind = kind if kind in QUALITY_FLAG_KINDS else ""
+    listed = quality.flagged(
+        session, kind=kind or None, origin=origin or None, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
+    result = Page(listed.rows, listed.total, page, PER_PAGE)
+    filters = {"kind": kind, "origin": origin}
+    return _page(
+        request,
+        "quality_queue.html",
+        user,
+        result=result,
+        by_kind=listed.by_kind,
+        flags_by_kind=listed.flags_by_kind,
+        filters=filters,
+        counts=quality.fact_counts(session),
+        query_for=lambda p: QUEUE_URL + _query({**filters, "page": p}),
+        kind_query=lambda k: QUEUE_URL + _query({"kind": k, "origin": origin}),
+        fee_kinds=FEE_KIND_OPTIONS,
+        deadline_kinds=DEADLINE_KIND_OPTIONS,
+    )
+
+
+@router.post("/staff/procedures/{code}/confirm", response_class=HTMLResponse)
+def procedure_confirm(
+    request: Request,
+    user: EditorUser,
+    session: SessionDep,
+    code: str,
+    note: Annotated[str, Form()] = "",
+    expected_version: Annotated[int | None, Form()] = None,
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """ "Xác nhận đã kiểm tra": clears the record's open flags (a new version, audited)."""
+    back_url = _url(code) if back == "view" else QUEUE_URL
+    try:
+        outcome = quality.confirm(session, code, user, note or None, expected_version=expected_version)
+        session.commit()
+    except procedures.ProcedureNotFoundError as exc:
+        session.rollback()
+        return _not_found(request, user, str(exc))
+    except (procedures.StaleVersionError, procedures.AliasConflictError, IntegrityError) as exc:
+        session.rollback()
+        message = str(exc) if not isinstance(exc, IntegrityError) else _alias_message(exc)
+        return _page(
+            request,
+            "message.html",
+            user,
+            status_code=409,
+            title="Chưa xác nhận được",
+            message=message,
+            back=back_url,
+        )
+    return _redirect(back_url, "confirmed" if outcome.changed else "confirm-unchanged")
 
 
 @router.get("/staff/procedures/new", response_class=HTMLResponse)
@@ -202,6 +293,7 @@ def procedure_view(request: Request, user: EditorUser, session: SessionDep, code
         record=record,
         version=procedures.current_version(procedure),
         latest=procedure.versions[-1] if procedure.versions else None,
+        flags=quality.open_flags(procedure),
     )
 
 
@@ -211,7 +303,7 @@ def procedure_edit(request: Request, user: EditorUser, session: SessionDep, code
     if procedure is None:
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
     form = ProcedureForm.from_record(procedures.to_record(procedure), version=procedures.current_version(procedure))
-    return _form_page(request, user, form, code=procedure.code)
+    return _form_page(request, user, form, code=procedure.code, flags=quality.open_flags(procedure))
 
 
 @router.post("/staff/procedures/{code}/edit", response_class=HTMLResponse)
@@ -221,14 +313,15 @@ def procedure_save(request: Request, user: EditorUser, session: SessionDep, post
         return _not_found(request, user, f"Không có thủ tục mã {code} trong kho tri thức.")
     form = ProcedureForm.from_form(posted)
     form.values["code"] = procedure.code
+    flags = quality.open_flags(procedure)
     record = form.to_record(code=procedure.code)
     if record is None:
-        return _form_page(request, user, form, code=procedure.code, status_code=422)
+        return _form_page(request, user, form, code=procedure.code, status_code=422, flags=flags)
     try:
         outcome = procedures.edit(
             session,
             procedure.code,
-            record,
+            quality.keep_open_flags(procedure, record),
             actor=user,
             expected_version=form.version,
             note=form.values.get("change_note") or None,
@@ -236,13 +329,15 @@ def procedure_save(request: Request, user: EditorUser, session: SessionDep, post
         session.commit()
     except procedures.StaleVersionError as exc:
         session.rollback()
-        return _form_page(request, user, form, code=procedure.code, status_code=409, problem=str(exc))
+        return _form_page(request, user, form, code=procedure.code, status_code=409, problem=str(exc), flags=flags)
     except (procedures.AliasConflictError, IntegrityError) as exc:
         session.rollback()
         if isinstance(exc, IntegrityError):
-            return _form_page(request, user, form, code=procedure.code, status_code=409, problem=_alias_message(exc))
+            return _form_page(
+                request, user, form, code=procedure.code, status_code=409, problem=_alias_message(exc), flags=flags
+            )
         form.errors["aliases"] = str(exc)
-        return _form_page(request, user, form, code=procedure.code, status_code=409)
+        return _form_page(request, user, form, code=procedure.code, status_code=409, flags=flags)
     return _redirect(_url(procedure.code), "saved" if outcome.changed else "unchanged")
 
 

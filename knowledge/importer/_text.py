@@ -29,7 +29,10 @@ def clean(value: object, *, multiline: bool = False) -> str | None:
 
 
 def is_missing(text: str) -> bool:
-    folded = fold(text.strip().rstrip(".").strip())
+    text = text.strip()
+    if len(text) > 24:  # longer than any of the phrases below: no need to fold a whole table
+        return False
+    folded = fold(text.rstrip(".").strip())
     return folded in {"khong co thong tin", "chua co thong tin", ""}
 
 

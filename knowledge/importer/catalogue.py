@@ -22,9 +22,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.vntext import fold
+from knowledge.importer import legal_basis as legal
 from knowledge.importer import limits
 from knowledge.importer._text import MISSING, clean, folded, is_missing, shorten
 from knowledge.importer.rows import ImportFileError, ParsedRow, RowError, validation_error
+from knowledge.procedures.facts import FeeFact, QualityFlag, derive_deadline, derive_fee
 from knowledge.procedures.schemas import (
     ChannelRecord,
     DocumentRecord,
@@ -91,6 +93,7 @@ _CHANNEL_ROW_LENIENT = re.compile(
     rf"\s*(?P<fee>{_FEE})"
 )
 _MONEY_IN_NOTE = re.compile(r"(?<![\d/.,])(\d{1,3}(?:[.,]\d{3})+|\d{4,})(?!\d)\s*(?:đồng|Đồng|đ\b|VNĐ|vnđ|VND|/)")
+_FEE_WORDS = re.compile(r"\b(?:phí|lệ phí|mức thu)\b", re.IGNORECASE)
 _FEE_LEVEL_WORDS = re.compile(r"mức (?:thu|phí|lệ phí)|mức lệ phí|do hội đồng nhân dân|\d\s*%", re.IGNORECASE)
 
 
@@ -117,9 +120,14 @@ def _amount(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-def parse_channels(text: str | None, warnings: list[str] | None = None) -> list[ChannelRecord]:
-    """The flattened "Cách thức thực hiện" table → one ChannelRecord per row."""
+def parse_channels(
+    text: str | None, warnings: list[str] | None = None, flags: list[QualityFlag] | None = None
+) -> list[ChannelRecord]:
+    """The flattened "Cách thức thực hiện" table → one ChannelRecord per row, each with the kind
+    of its fee and deadline (``facts.derive_fee``/``derive_deadline``); what an editor should
+    confirm is added to ``flags``."""
     warnings = warnings if warnings is not None else []
+    flags = flags if flags is not None else []
     text = clean(text, multiline=True)
     if not text:
         return []
@@ -133,11 +141,25 @@ def parse_channels(text: str | None, warnings: list[str] | None = None) -> list[
     channels: list[ChannelRecord] = []
     for i, m in enumerate(matches):
         tail = body[m.end() : matches[i + 1].start() if i + 1 < len(matches) else len(body)]
-        channels.append(_channel_from_match(m, tail, warnings))
+        channels.append(_channel_from_match(m, tail, warnings, flags))
+    kinds = [c.kind for c in channels]
+    for kind in dict.fromkeys(k for k in kinds if kinds.count(k) > 1):
+        same = [c for c in channels if c.kind == kind]
+        if len({(c.fee, c.processing_time) for c in same}) > 1 and not all(c.condition for c in same):
+            fees = "; ".join(f"“{c.fee or 'không ghi phí'}”" for c in same)
+            flags.append(
+                QualityFlag("channel_duplicate_kind", f"{len(same)} dòng “{_KIND_VI[kind]}” khác nhau: {fees}")
+            )
     return channels
 
 
-def _channel_from_match(m: re.Match[str], tail: str, warnings: list[str]) -> ChannelRecord:
+_KIND_VI = {value: key for key, value in CHANNEL_KINDS.items()}
+
+
+def _channel_from_match(
+    m: re.Match[str], tail: str, warnings: list[str], flags: list[QualityFlag] | None = None
+) -> ChannelRecord:
+    flags = flags if flags is not None else []
     kind = CHANNEL_KINDS[m.group("kind")]
     processing_time: str | None
     processing_days: float | None = None
@@ -170,39 +192,60 @@ def _channel_from_match(m: re.Match[str], tail: str, warnings: list[str]) -> Cha
         note_parts.append(tail)
 
     fee: str | None
-    fee_vnd: int | None = None
+    # The fee's own description is the bracketed text; the row's "Mô tả" counts only when it
+    # talks about the fee.
+    fee_text = fee_note if fee_note and not is_missing(fee_note) else ""
+    if not fee_text and tail and _FEE_WORDS.search(tail) and not is_missing(tail):
+        fee_text = tail
     if fee_cell == MISSING:
         fee = None
+        fact = derive_fee(None, fee_text)
     elif fee_cell == "Miễn phí":
         fee = "Miễn phí"
+        fact = derive_fee(fee, fee_text)
         # "Miễn phí" with a description that states amounts or a fee schedule is the portal's
         # default value, not a promise that the procedure is free.
         if fee_note and (_MONEY_IN_NOTE.search(fee_note) or _FEE_LEVEL_WORDS.search(fee_note)):
             warnings.append(f"Phí “Miễn phí” nhưng mô tả nêu mức phí ({kind}): không ghi fee_vnd")
-        else:
-            fee_vnd = 0
+            if fact.kind == "free":
+                detail = f"Ô phí “Miễn phí” nhưng mô tả nêu mức thu: “{shorten(fee_note, 160)}”"
+                fact = FeeFact("unclear", flags=[QualityFlag("fee_free_contradicted", detail)])
     else:
         fee = fee_cell
         amount = _amount(fee_cell)
-        currency = re.sub(r"^[\d.,]+ ?", "", fee_cell)
         in_note = {_amount(a) for a in _MONEY_IN_NOTE.findall(fee_note)}
         if m.group("glued"):
-            warnings.append(f"Thời gian và phí dính liền (“{m.group(0)[len(m.group('kind')) :]}”): không ghi fee_vnd")
-        elif currency == "USD":
-            pass
-        elif amount < 1000:
-            warnings.append(f"Mức phí {fee_cell} khó tin (dưới 1.000 đồng): không ghi fee_vnd")
-        elif in_note - {amount}:
-            warnings.append(f"Mô tả phí nêu nhiều mức khác {fee_cell}: không ghi fee_vnd")
+            time_and_fee = m.group(0)[len(m.group("kind")) :]
+            warnings.append(f"Thời gian và phí dính liền (“{time_and_fee}”): không ghi fee_vnd")
+            fact = FeeFact(
+                "unclear",
+                flags=[QualityFlag("fee_amount_implausible", f"Thời gian và phí dính liền: “{time_and_fee}”")],
+            )
         else:
-            fee_vnd = amount
+            fact = derive_fee(fee_cell, fee_text)
+            if fact.kind == "unclear" and amount < 1000 and not fee_cell.endswith("USD"):
+                warnings.append(f"Mức phí {fee_cell} khó tin (dưới 1.000 đồng): không ghi fee_vnd")
+            elif fact.kind == "amount" and fact.fee_vnd and in_note - {amount}:
+                detail = f"Ô phí {fee_cell}; mô tả: “{shorten(fee_note, 160)}”"
+                fact = FeeFact("unclear", unit=fact.unit, flags=[QualityFlag("fee_amounts_disagree", detail)])
+            if fact.kind == "unclear" and any(f.kind == "fee_amounts_disagree" for f in fact.flags):
+                warnings.append(f"Mô tả phí nêu nhiều mức khác {fee_cell}: không ghi fee_vnd")
+    deadline = derive_deadline(processing_time, processing_days)
+    if deadline.kind in ("working_days", "days"):
+        processing_days = deadline.days
+    where = _KIND_VI[kind]
+    flags.extend(QualityFlag(f.kind, f"{where}: {f.detail}") for f in (*fact.flags, *deadline.flags))
     return ChannelRecord(
         kind=kind,
         processing_time=processing_time,
         processing_days=processing_days,
         fee=fee,
-        fee_vnd=fee_vnd,
+        fee_vnd=fact.fee_vnd if fact.kind in ("amount", "free") else None,
         note="\n".join(note_parts) or None,
+        fee_kind=fact.kind,
+        fee_unit=shorten(fact.unit, 64) if fact.unit else None,
+        fee_basis=fact.basis,
+        deadline_kind=deadline.kind,
     )
 
 
@@ -298,8 +341,14 @@ def _doc_name(text: str) -> str:
     return name.rstrip(" ;,.").strip()
 
 
-def parse_documents(text: str | None, warnings: list[str] | None = None) -> list[DocumentRecord]:
-    """The flattened "Thành phần hồ sơ" table(s) → DocumentRecord list (source order)."""
+def parse_documents(
+    text: str | None, warnings: list[str] | None = None, guidance: list[str] | None = None
+) -> list[DocumentRecord]:
+    """The flattened "Thành phần hồ sơ" table(s) → DocumentRecord list (source order).
+
+    With a ``guidance`` list, rows that are prose rather than documents (``_is_prose``, and every
+    row under a "Lưu ý" heading) go there instead, so they are shown as guidance, never asked for
+    as a document."""
     warnings = warnings if warnings is not None else []
     text = clean(text)
     if not text:
@@ -326,15 +375,25 @@ def parse_documents(text: str | None, warnings: list[str] | None = None) -> list
     def key_of(heading: str | None) -> str:
         return folded(_BULLET.sub("", heading or ""))
 
-    headed = {g.heading for g in groups if g.heading and not _GENERIC_HEADING.match(key_of(g.heading))}
+    headed = {
+        g.heading
+        for g in groups
+        if g.heading and not _GENERIC_HEADING.match(key_of(g.heading)) and not _NOTE_HEADING.match(key_of(g.heading))
+    }
     documents: list[DocumentRecord] = []
     for group in groups:
         key = key_of(group.heading)
         generic = bool(_GENERIC_HEADING.match(key))
+        note_group = bool(_NOTE_HEADING.match(key))
         looks_like_case = bool(_CASE_HEADING.match(key)) or "truong hop" in key[:60] or len(headed) > 1
-        is_case = bool(group.heading) and not generic and looks_like_case
+        is_case = bool(group.heading) and not generic and not note_group and looks_like_case
         present = "xuat trinh" in key
         for segment, m in group.rows:
+            if guidance is not None and (note_group or _is_prose(segment, m)):
+                line = _doc_name(segment).strip()
+                if len(line) >= 2:
+                    guidance.append(line + ("" if line.endswith((".", ":", ";", "…")) else "."))
+                continue
             doc = _document(segment, m, warnings)
             if doc is None:
                 continue
@@ -345,6 +404,28 @@ def parse_documents(text: str | None, warnings: list[str] | None = None) -> list
                 doc["condition"] = shorten(_BULLET.sub("", group.heading or "").rstrip(" :"), 1000)
             documents.append(DocumentRecord(**doc))
     return documents
+
+
+_NOTE_HEADING = re.compile(r"^(?:[a-z0-9]{1,3}[.)]\s*)?(?:luu y|chu y|ghi chu)\b")
+# How prose starts in a documents table: who does what, when, in which case ("Trường hợp … thì"),
+# a note. A document's name starts with what it is ("Giấy…", "Bản sao…", "Tờ khai…").
+_PROSE_START = re.compile(
+    r"^(?:\(?[a-z0-9]{1,3}[.)]\s*)?\(?(?:truong hop|doi voi|luu y|chu y|ghi chu|nguoi |ca nhan |co quan |"
+    r"trong (?:thoi han|do|truong hop)|khi |neu |sau khi|truoc khi|cac giay to|giay to do co quan)"
+)
+_PROSE_WORDS = re.compile(r" thì | có trách nhiệm | không được | không phải | được quyền | có thể nộp ")
+
+
+def _is_prose(segment: str, m: re.Match[str]) -> bool:
+    """A row of the documents table that is a sentence, not a document: no count ("0 bản chính")
+    and worded as an instruction or a case ("Trường hợp … thì …", "Người tiếp nhận có trách
+    nhiệm …", "Lưu ý: …"), or a sub-heading ending with a colon."""
+    if int(m.group("n1")) or int(m.group("n2") or 0):
+        return False
+    name = _doc_name(segment)
+    key = folded(name)
+    words = " ".join(name.lower().split())
+    return bool(_PROSE_START.match(key) or _PROSE_WORDS.search(f" {words} ") or name.endswith(":"))
 
 
 def _document(segment: str, m: re.Match[str], warnings: list[str]) -> dict[str, Any] | None:
@@ -390,80 +471,26 @@ def _document(segment: str, m: re.Match[str], warnings: list[str]) -> dict[str, 
 # Legal basis: "Tên văn bản pháp lý | Mã văn bản", rows "title" + "number"
 # --------------------------------------------------------------------------------------------
 
-LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
-_SEG = r"(?:UBTVQH\d{2}|QH\d{2}|TTg|[A-ZĐ]+)"
-_LEGAL_NUMBER = re.compile(rf"(?P<num>\d{{1,4}})/(?:(?P<year>\d{{4}})/)?(?P<sfx>{_SEG}(?:-{_SEG})*)")
-_KNOWN_ISSUERS = {
-    "CP", "TTg", "BTC", "BCA", "BTP", "BNNMT", "NHNN", "BGTVT", "BXD", "BHXH", "UBND", "HĐND",
-    "BKHĐT", "BLĐTBXH", "BTNMT", "BNNPTNT", "BYT", "BCT", "BQP", "BNV", "BGDĐT", "BTTTT",
-    "BVHTTDL", "BKHCN", "VPCP", "TANDTC", "VKSNDTC", "CTN", "BNG", "UBDT", "TTCP", "KTNN",
-    "BTM", "TCHQ", "TCT", "NĐ", "TT", "QĐ", "NQ", "TTLT", "UBTVQH", "BKH", "BLĐ",
-}  # fmt: skip
-_NUMBER_PREFIX = re.compile(
-    r"(?<=[a-zà-ỹ.;,)])(?:Nghị định|Thông tư|Luật|Quyết định|Nghị quyết|Pháp lệnh|NĐ|TT|QĐ|NQ)(?: số)?\s*$"
-)
+LEGAL_HEADER = legal.LEGAL_HEADER
 
 
-def _trim_suffix(sfx: str, following: str) -> str:
-    """Give back letters the greedy suffix took from the next title ("NĐ-CPNghị" → "NĐ-CP")."""
-    head, _, last = sfx.rpartition("-")
-    if last in _KNOWN_ISSUERS or re.fullmatch(r"(?:UBTVQH|QH)\d{2}|TTg", last):
-        return sfx
-    known = [k for k in _KNOWN_ISSUERS if last.startswith(k)]
-    if known:
-        last = max(known, key=len)
-    elif following[:1].islower() and len(last) > 1:
-        last = last[:-1]
-    return f"{head}-{last}" if head else last
-
-
-def parse_legal_basis(text: str | None, warnings: list[str] | None = None) -> list[LegalBasisRecord]:
-    """The flattened "Căn cứ pháp lý" table → LegalBasisRecord list (title + number)."""
+def parse_legal_basis(
+    text: str | None, warnings: list[str] | None = None, flags: list[QualityFlag] | None = None
+) -> list[LegalBasisRecord]:
+    """The flattened "Căn cứ pháp lý" table → LegalBasisRecord list (title + number); the layout
+    and its traps are described in ``legal_basis.py``."""
     warnings = warnings if warnings is not None else []
-    text = clean(text)
-    if not text:
-        return []
-    if not text.startswith(LEGAL_HEADER):
-        warnings.append("Căn cứ pháp lý không có dạng bảng: bỏ qua")
-        return []
-    body = text[len(LEGAL_HEADER) :]
-    numbers: list[tuple[int, int, str]] = []  # (start, end, number) of each number found
-    for m in _LEGAL_NUMBER.finditer(body):
-        start, num, year, sfx = m.start(), m.group("num"), m.group("year"), m.group("sfx")
-        # A title ending in a year glued to the number: "năm 2011" + "02/2011/QH13".
-        run = re.search(r"\d+$", body[: m.start("num")] + num)
-        if year and run and len(run.group(0)) > len(num):
-            digits = run.group(0)
-            if digits.startswith(year) and 1 <= len(digits) - 4 <= 4:
-                num = digits[4:]
-                start = m.start("num") + len(m.group("num")) - len(num)
-        end = m.end()
-        trimmed = _trim_suffix(sfx, body[end:])
-        end -= len(sfx) - len(trimmed)
-        number = f"{num}/{year}/{trimmed}" if year else f"{num}/{trimmed}"
-        numbers.append((start, end, number))
-
-    rows: list[LegalBasisRecord] = []
-    pos = 0
-    for start, end, number in numbers:
-        following = body[end : end + 1]
-        # The number column ends a row: the next title is glued to it (no space), or the text ends.
-        # A number followed by a space, punctuation or another number is part of a title.
-        if following and (following.isspace() or following in ",;:.)" or following.isdigit()):
-            continue
-        if start < pos:
-            continue
-        title = _NUMBER_PREFIX.sub("", body[pos:start]).strip(" ;,:.-") or None
-        rows.append(LegalBasisRecord(number=number, title=shorten(title, 1000) if title else None))
-        pos = end
-    rest = body[pos:].strip(" ;,:.-")
-    if rest and len(rest) >= 3:
-        rows.append(LegalBasisRecord(number=None, title=shorten(rest, 1000)))
-    unique: list[LegalBasisRecord] = []
-    for row in rows:
-        if row not in unique:
-            unique.append(row)
-    return unique
+    parsed = legal.parse(text)
+    warnings.extend(parsed.warnings)
+    if flags is not None:
+        flags.extend(QualityFlag(kind, detail) for kind, detail in parsed.flags)
+        if parsed.warnings and text and clean(text):
+            flags.append(
+                QualityFlag(
+                    "legal_basis_suspect", f"Ô căn cứ pháp lý không có dạng bảng: “{shorten(clean(text) or '', 80)}”"
+                )
+            )
+    return [LegalBasisRecord(number=row.number, title=row.title) for row in parsed.rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,6 +567,30 @@ def parse_conditions(text: str | None) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
+# Markers the portal's data keeps on agency names: "Tòa án nhân dân_old", "…_cu", "…(old)".
+_AGENCY_JUNK = re.compile(r"(?:_(?:old|cu|cũ|new|moi|mới|bak|test)\b|\((?:old|new|test)\))", re.IGNORECASE)
+
+
+def clean_agency(text: str) -> str:
+    """An agency name without the source's junk markers and stray punctuation."""
+    cleaned = _AGENCY_JUNK.sub("", text)
+    cleaned = re.sub(r"\s+-\s+", " - ", cleaned)
+    cleaned = re.sub(r"\s{2,}", " ", cleaned).strip(" ,;_")
+    return cleaned or text
+
+
+def _flag_records(flags: list[QualityFlag]) -> list[dict[str, str]]:
+    """One entry per (kind, detail), in order; details cut to a readable length."""
+    records: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for flag in flags:
+        key = (flag.kind, flag.detail)
+        if key not in seen:
+            seen.add(key)
+            records.append({"kind": flag.kind, "detail": shorten(flag.detail, 300)})
+    return records
+
+
 def _short_name(official: str) -> str:
     name = re.sub(r"^thủ tục\s+", "", official, flags=re.IGNORECASE).strip()
     if name and name != official:
@@ -563,9 +614,24 @@ def catalogue_record(data: dict[str, Any], warnings: list[str] | None = None) ->
         raise RowError("Thiếu tên thủ tục", "ten_thu_tuc is missing or empty")
     levels = parse_levels(clean(data.get("cap_thuc_hien")))
 
-    channels = parse_channels(data.get("cach_thuc_thuc_hien"), warnings)
-    documents = parse_documents(data.get("thanh_phan_ho_so"), warnings)
-    legal_basis = parse_legal_basis(data.get("can_cu_phap_ly"), warnings)
+    flags: list[QualityFlag] = []
+    guidance: list[str] = []
+    channels = parse_channels(data.get("cach_thuc_thuc_hien"), warnings, flags)
+    documents = parse_documents(data.get("thanh_phan_ho_so"), warnings, guidance)
+    if guidance:
+        flags.append(
+            QualityFlag(
+                "document_prose",
+                f"{len(guidance)} dòng diễn giải trong bảng hồ sơ được chuyển sang hướng dẫn: “{shorten(guidance[0], 80)}”",
+            )
+        )
+    legal_basis = parse_legal_basis(data.get("can_cu_phap_ly"), warnings, flags)
+    agency = clean(data.get("co_quan_thuc_hien")) or clean(data.get("co_quan_co_tham_quyen"))
+    if agency:
+        cleaned = clean_agency(agency)
+        if cleaned != agency:
+            flags.append(QualityFlag("agency_cleaned", f"“{shorten(agency, 120)}” → “{shorten(cleaned, 120)}”"))
+            agency = cleaned
     url = clean(data.get("detail_url"))
     decision = clean(data.get("so_quyet_dinh"))
     note = f"Cổng Dịch vụ công quốc gia, thủ tục {code}"
@@ -577,19 +643,21 @@ def catalogue_record(data: dict[str, Any], warnings: list[str] | None = None) ->
         "official_name": official,
         "levels": levels,
         "field": clean(data.get("linh_vuc")),
-        "agency": clean(data.get("co_quan_thuc_hien")) or clean(data.get("co_quan_co_tham_quyen")),
+        "agency": agency,
         "receiving_place": clean(data.get("dia_chi_tiep_nhan")),
         "applicants": clean(data.get("doi_tuong_thuc_hien")),
         "publishing_decision": decision,
         "steps": parse_steps(data.get("trinh_tu_thuc_hien")),
         "channels": channels,
         "documents": documents,
+        "guidance": guidance,
         "conditions": parse_conditions(data.get("yeu_cau_dieu_kien")),
         "result": parse_result(data.get("ket_qua_xu_ly")),
         "legal_basis": legal_basis,
         "online_url": url if any(c.kind == "online" for c in channels) else None,
         "source_url": url,
         "source_note": note,
+        "quality_flags": _flag_records(flags),
     }
     try:
         return ProcedureRecord.model_validate(record)
@@ -611,6 +679,10 @@ def _parsed(row: int, data: Any) -> ParsedRow:
         parsed.record = catalogue_record(data, parsed.warnings)
     except RowError as exc:
         parsed.error = exc
+    cell = data.get("can_cu_phap_ly")
+    if parsed.record is not None and "ma_thu_tuc" in data and isinstance(cell, str) and clean(cell):
+        rows = [(item.number, item.title) for item in parsed.record.legal_basis]
+        parsed.legal = legal.measure(cell, rows)
     return parsed
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from core.errors import InvalidError
+from knowledge.importer.legal_basis import LegalBasisCount
 from knowledge.procedures.history import FIELD_LABELS
 from knowledge.procedures.schemas import ProcedureRecord
 
@@ -41,6 +42,8 @@ class ParsedRow:
     # Fields the row states. ``None``: all of them (a full record). A sheet without, say, a
     # "conditions" column leaves the stored conditions alone when it updates a procedure.
     fields: frozenset[str] | None = None
+    # The legal-basis table measured against its raw cell (catalogue rows only).
+    legal: LegalBasisCount | None = None
 
 
 def validation_error(exc: ValidationError) -> RowError:

@@ -27,6 +27,7 @@ from core.audit.actor import Actor
 from core.db import CATALOGUE_LOCK, begin_writing
 from knowledge.importer import limits
 from knowledge.importer.catalogue import iter_json, iter_jsonl
+from knowledge.importer.quality import QualitySummary
 from knowledge.importer.rows import FIELD_LABELS, ImportFileError, ParsedRow
 from knowledge.importer.sheets import iter_csv, iter_xlsx
 from knowledge.procedures import service as procedures
@@ -93,6 +94,9 @@ class ImportReport:
     rows: list[RowOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file-level remarks (ignored columns…)
     elapsed_seconds: float = 0.0
+    # Quality flags by kind, fee and deadline kinds, the legal-basis benchmark (``quality.py``);
+    # its lines are also in ``notes`` so every place that prints the report shows them.
+    quality: QualitySummary = field(default_factory=QualitySummary)
 
     def by_status(self, status: Status) -> list[RowOutcome]:
         return [r for r in self.rows if r.status == status]
@@ -148,6 +152,7 @@ class ImportReport:
             "summary": self.summary(),
             "notes": self.notes,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "quality": self.quality.to_dict(),
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -248,6 +253,9 @@ def apply_parsed(
         path=str(path), file_format=parsed_file.file_format, dry_run=dry_run, allow_partial=allow_partial
     )
     report.notes.extend(parsed_file.notes)
+    report.quality = QualitySummary.of(parsed_rows)
+    if parsed_file.file_format in ("jsonl", "json"):  # the portal's text; a sheet states its facts
+        report.notes.extend(report.quality.lines())
 
     # Duplicated codes: the last row wins; the earlier ones are reported and skipped.
     last_row: dict[str, int] = {}

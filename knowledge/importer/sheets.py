@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from knowledge.importer import limits
 from knowledge.importer._text import clean, folded
-from knowledge.importer.catalogue import _LEGAL_NUMBER
+from knowledge.importer.legal_basis import NUMBER as _LEGAL_NUMBER
 from knowledge.importer.rows import ImportFileError, ParsedRow, RowError, validation_error
 from knowledge.procedures.schemas import ProcedureRecord
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.procedures.facts import DEADLINE_KIND_LABELS, FEE_KIND_LABELS, QUALITY_FLAG_KINDS
 from knowledge.procedures.models import (
     CHANNEL_LABELS,
     DOCUMENT_KIND_LABELS,
@@ -34,6 +35,7 @@ FIELD_LABELS: dict[str, str] = {
     "steps": "trình tự thực hiện",
     "channels": "cách thức thực hiện",
     "documents": "thành phần hồ sơ",
+    "guidance": "hướng dẫn thêm về hồ sơ",
     "conditions": "yêu cầu, điều kiện",
     "result": "kết quả",
     "legal_basis": "căn cứ pháp lý",
@@ -41,6 +43,7 @@ FIELD_LABELS: dict[str, str] = {
     "source_url": "đường dẫn nguồn",
     "source_note": "ghi chú nguồn",
     "last_verified": "ngày đối chiếu",
+    "quality_flags": "cảnh báo chất lượng dữ liệu",
 }
 SUBFIELD_LABELS: dict[str, str] = {
     "kind": "hình thức",
@@ -49,6 +52,11 @@ SUBFIELD_LABELS: dict[str, str] = {
     "fee": "phí, lệ phí",
     "fee_vnd": "số tiền (đồng)",
     "note": "ghi chú",
+    "fee_kind": "loại thông tin phí",
+    "fee_unit": "đơn vị tính phí",
+    "fee_basis": "căn cứ mức thu",
+    "deadline_kind": "loại thời hạn",
+    "detail": "chi tiết",
     "name": "tên",
     "form": "mẫu đơn",
     "count": "số lượng",
@@ -154,8 +162,16 @@ def _format_item(item: Any) -> str:
     for key, value in item.items():
         if _empty(value) or (key == "required" and value is True):
             continue
+        if key in ("fee_kind", "deadline_kind") and value == "unknown":
+            continue
         if key == "kind":
-            value = CHANNEL_LABELS.get(value) or DOCUMENT_KIND_LABELS.get(value) or value
+            value = (
+                CHANNEL_LABELS.get(value) or DOCUMENT_KIND_LABELS.get(value) or QUALITY_FLAG_KINDS.get(value) or value
+            )
+        elif key == "fee_kind":
+            value = FEE_KIND_LABELS.get(value, value)
+        elif key == "deadline_kind":
+            value = DEADLINE_KIND_LABELS.get(value, value)
         parts.append(f"{SUBFIELD_LABELS.get(key, key)}: {_scalar(value)}")
     return "; ".join(parts) or "—"
 

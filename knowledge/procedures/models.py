@@ -45,6 +45,10 @@ class Procedure(Base):
     source_url: Mapped[str | None] = mapped_column(String(1000))
     source_note: Mapped[str | None] = mapped_column(Text)
     last_verified: Mapped[dt.date | None] = mapped_column(Date)
+    # Prose lines from the source's documents table, shown after the documents.
+    guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{"kind": ..., "detail": ...}] set by the importer for editors to confirm (facts.QUALITY_FLAG_KINDS).
+    quality_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Where the record came from: "seed" (reviewed files in the repository), "import", "admin".
     origin: Mapped[str] = mapped_column(String(16), default="seed")
     published: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -76,6 +80,13 @@ class ProcedureChannel(Base):
     fee: Mapped[str | None] = mapped_column(Text)
     fee_vnd: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # The kind of fact (knowledge/procedures/facts.py): free, amount, by_regulation, unclear, unknown.
+    fee_kind: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    fee_unit: Mapped[str | None] = mapped_column(String(64))
+    fee_basis: Mapped[str | None] = mapped_column(Text)
+    # working_days, days, same_day, unclear, unknown
+    deadline_kind: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    condition: Mapped[str | None] = mapped_column(Text)
 
     procedure: Mapped[Procedure] = relationship(back_populates="channels")
 

@@ -93,6 +93,11 @@ def to_record(procedure: Procedure) -> ProcedureRecord:
                     "fee": c.fee,
                     "fee_vnd": c.fee_vnd,
                     "note": c.note,
+                    "fee_kind": c.fee_kind or "unknown",
+                    "fee_unit": c.fee_unit,
+                    "fee_basis": c.fee_basis,
+                    "deadline_kind": c.deadline_kind or "unknown",
+                    "condition": c.condition,
                 }
                 for c in procedure.channels
             ],
@@ -107,6 +112,7 @@ def to_record(procedure: Procedure) -> ProcedureRecord:
                 }
                 for d in procedure.documents
             ],
+            "guidance": list(procedure.guidance or []),
             "conditions": procedure.conditions,
             "result": procedure.result,
             "legal_basis": procedure.legal_basis,
@@ -114,6 +120,7 @@ def to_record(procedure: Procedure) -> ProcedureRecord:
             "source_url": procedure.source_url,
             "source_note": procedure.source_note,
             "last_verified": procedure.last_verified,
+            "quality_flags": list(procedure.quality_flags or []),
         }
     )
 
@@ -134,6 +141,7 @@ _SCALAR_FIELDS = (
     "source_url",
     "source_note",
     "last_verified",
+    "guidance",
 )
 
 
@@ -172,6 +180,7 @@ def upsert(
     for name in _SCALAR_FIELDS:
         setattr(procedure, name, getattr(record, name))
     procedure.legal_basis = [lb.model_dump() for lb in record.legal_basis]
+    procedure.quality_flags = [flag.model_dump() for flag in record.quality_flags]
     procedure.channels = [ProcedureChannel(position=i, **c.model_dump()) for i, c in enumerate(record.channels)]
     procedure.documents = [ProcedureDocument(position=i, **d.model_dump()) for i, d in enumerate(record.documents)]
     _replace_aliases(session, procedure, record.aliases)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.vntext import normalize_folded
 from knowledge.procedures import answers
-from knowledge.procedures.models import CHANNEL_LABELS, Procedure
+from knowledge.procedures.models import Procedure, ProcedureChannel
 from knowledge.procedures.search import ProcedureSearch, procedure_search
 
 Aspect = Literal["documents", "fee", "time", "where", "online", "steps", "general"]
@@ -145,26 +145,29 @@ class SuggestionResult:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def _per_channel(proc: Procedure, value: Callable[[object], str | None]) -> str | None:
+def _per_channel(proc: Procedure, value: Callable[[ProcedureChannel], str | None]) -> str | None:
     """One line for a fact stored per submission channel: the value alone when every channel
-    that states it agrees, else "Nộp trực tiếp: …; Nộp trực tuyến: …"."""
-    known = [(c.kind, value(c)) for c in proc.channels if value(c)]
+    that states it agrees, else "Nộp trực tiếp: …; Nộp trực tuyến: …" (channels of one kind told
+    apart by their condition)."""
+    known = [(answers.channel_label(c, proc.channels), v) for c in proc.channels if (v := value(c))]
     if not known:
         return None
     if len({v for _, v in known}) == 1 and len(known) == len(proc.channels):
         return known[0][1]
-    return "; ".join(f"{CHANNEL_LABELS.get(kind, kind)}: {v}" for kind, v in known)
+    return "; ".join(f"{label}: {v}" for label, v in known)
 
 
 def facts_of(proc: Procedure) -> SuggestionFacts:
+    """The console's summary of a procedure: fee and deadline said as their kinds allow (the
+    assistant's own words, ``answers``), with the notes that change what they mean."""
     online: str | None = None
     if any(c.kind == "online" for c in proc.channels):
         online = f"Nộp trực tuyến được: {proc.online_url}" if proc.online_url else "Nộp trực tuyến được"
     elif proc.channels:
         online = "Chưa nộp trực tuyến được"
     return SuggestionFacts(
-        fee=_per_channel(proc, lambda c: c.fee),  # type: ignore[attr-defined]
-        processing_time=_per_channel(proc, lambda c: c.processing_time),  # type: ignore[attr-defined]
+        fee=_per_channel(proc, answers.console_fee),
+        processing_time=_per_channel(proc, answers.console_time),
         documents=[d.name for d in proc.documents],
         online=online,
     )

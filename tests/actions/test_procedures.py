@@ -19,6 +19,8 @@ from tests.actions.conftest import RATING_BUTTONS, button, entity, message, trac
 BIRTH = "1.001193"  # Đăng ký khai sinh
 RESIDENCE = "1.004194"  # Đăng ký tạm trú
 MARRIAGE = "1.000894"  # Đăng ký kết hôn
+FOREIGN_MARRIAGE = "2.000806"  # Đăng ký kết hôn có yếu tố nước ngoài: lệ phí do HĐND tỉnh quyết định
+SIGNATURE = "2.000884"  # Chứng thực chữ ký: two in-person channels, told apart by their condition
 BEN_THANH = "26743"  # Phường Bến Thành (current)
 PORTAL = "https://dichvucong.gov.vn"
 ASK_RATING = "Câu trả lời có hữu ích không ạ? Anh/chị chấm giúp em từ 1 đến 5 sao:"
@@ -173,6 +175,76 @@ def test_where_to_submit_without_a_commune_asks_for_it(
     )
     text_answer, card = _answer(BIRTH, lambda p: answers.submission_place_answer(p, ASK_COMMUNE_FOR_CENTRE))
     assert dispatcher.messages == [message(text_answer, custom=card)]
+
+
+def test_a_fee_set_by_the_peoples_council_is_never_read_as_free(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = ActionProcedureAnswer().run(
+        dispatcher,
+        tracker(
+            "lệ phí bao nhiêu", intent="ask_fee", slots={"procedure_code": FOREIGN_MARRIAGE, "rating_offered": True}
+        ),
+        domain,
+    )
+    assert events == [SlotSet("procedure_code", FOREIGN_MARRIAGE), SlotSet("fallback_count", 0)]
+    text, card = _answer(FOREIGN_MARRIAGE, answers.fee_answer)
+    assert dispatcher.messages == [message(text, custom=card)]
+    assert (
+        "• Nộp trực tiếp: mức thu do Hội đồng nhân dân cấp tỉnh quy định nên khác nhau giữa các tỉnh, thành phố"
+        " — nguồn ghi “Mức lệ phí cụ thể do Hội đồng nhân dân cấp tỉnh quyết định; miễn lệ phí cho người thuộc gia"
+        ' đình có công với cách mạng, hộ nghèo, người khuyết tật. Cổng ghi thời hạn "5", không ghi rõ đơn vị.”'
+    ) in text.splitlines()
+    assert "miễn phí" not in text.lower()
+    assert [(c["fee_kind"], c["fee"]) for c in card["channels"]] == [("by_regulation", answers.COUNCIL_FEE_SHORT)] * 3
+
+
+def test_a_deadline_whose_unit_was_lost_is_not_stated_as_working_days(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = ActionProcedureAnswer().run(
+        dispatcher,
+        tracker(
+            "mất bao lâu",
+            intent="ask_processing_time",
+            slots={"procedure_code": FOREIGN_MARRIAGE, "rating_offered": True},
+        ),
+        domain,
+    )
+    assert events == [SlotSet("procedure_code", FOREIGN_MARRIAGE), SlotSet("fallback_count", 0)]
+    text, card = _answer(FOREIGN_MARRIAGE, answers.processing_time_answer)
+    assert dispatcher.messages == [message(text, custom=card)]
+    assert (
+        f'• Nộp trực tiếp: Cổng ghi "5", không ghi rõ đơn vị — {answers.DEADLINE_CAVEAT}'
+        ' — Cổng ghi thời hạn "5", không ghi rõ đơn vị.'
+    ) in text.splitlines()
+    assert "5 ngày làm việc" not in text
+    assert {c["deadline_kind"] for c in card["channels"]} == {"unclear"}
+
+
+def test_the_card_tells_two_channels_of_one_kind_apart(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = ActionProcedureAnswer().run(
+        dispatcher,
+        tracker("vậy à", intent="ask_procedure", slots={"procedure_code": SIGNATURE, "rating_offered": True}),
+        domain,
+    )
+    assert events == [SlotSet("procedure_code", SIGNATURE), SlotSet("fallback_count", 0)]
+    text, card = _answer(SIGNATURE, answers.card_answer)
+    assert dispatcher.messages == [message(text, custom=card)]
+    lines = text.splitlines()
+    assert (
+        "• Nộp trực tiếp (tại Ủy ban nhân dân cấp xã, tổ chức hành nghề công chứng): chưa có thông tin; "
+        "phí, lệ phí: 10.000 đồng/trường hợp"
+    ) in lines
+    assert (
+        "• Nộp trực tiếp (tại cơ quan đại diện Việt Nam ở nước ngoài): chưa có thông tin; phí, lệ phí: 10 USD/bản"
+    ) in lines
+    assert [c["condition"] for c in card["channels"]] == [
+        "tại Ủy ban nhân dân cấp xã, tổ chức hành nghề công chứng",
+        "tại cơ quan đại diện Việt Nam ở nước ngoài",
+    ]
 
 
 # --- ActionHandleInform --------------------------------------------------------------------------

@@ -46,3 +46,15 @@ def test_centres_for_unit_are_marked_demo(seeded_client: TestClient) -> None:
     assert len(centres) == 1 and centres[0]["is_demo"] is True
     assert seeded_client.get("/api/centres", params={"unit": "99999"}).json() == []
     assert seeded_client.get("/api/centres", params={"unit": "abc"}).status_code == 422
+
+
+def test_procedure_detail_exposes_fact_kinds_per_channel(seeded_client: TestClient) -> None:
+    detail = seeded_client.get("/api/procedures/3.000333").json()
+    channel = detail["channels"][0]
+    assert {"fee_kind", "fee_unit", "fee_basis", "deadline_kind", "condition"} <= set(channel)
+    assert channel["fee_kind"] == "by_regulation" and "244/2016/TT-BTC" in channel["fee_basis"]
+    assert channel["deadline_kind"] == "days" and channel["processing_days"] == 10
+    assert detail["guidance"] == [] and detail["quality_flags"] == []
+    embassy = seeded_client.get("/api/procedures/2.000884").json()["channels"][1]
+    assert embassy["condition"] == "tại cơ quan đại diện Việt Nam ở nước ngoài"
+    assert embassy["fee_kind"] == "amount" and embassy["fee_unit"] == "bản"

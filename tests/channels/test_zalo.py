@@ -409,8 +409,14 @@ def _birth_registration_card() -> dict[str, Any]:
         online_url="https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc=1.001193",
         source_url="https://thutuc.dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193",
         channels=[
-            ProcedureChannel(kind="in_person", processing_time="Ngay trong ngày", fee="Miễn lệ phí"),
-            ProcedureChannel(kind="online", processing_time="Ngay trong ngày", fee=None),
+            ProcedureChannel(
+                kind="in_person",
+                processing_time="Ngay trong ngày",
+                fee="Miễn lệ phí",
+                fee_kind="free",
+                deadline_kind="same_day",
+            ),
+            ProcedureChannel(kind="online", processing_time="Ngay trong ngày", fee=None, deadline_kind="same_day"),
         ],
     )
     return card_payload(procedure)
@@ -429,7 +435,7 @@ def test_a_procedure_card_becomes_a_list_template(bridge, zalo, rasa) -> None:
     first, online = template["elements"]
     assert first["title"] == "Đăng ký khai sinh (1.001193)"
     assert first["subtitle"] == (
-        "Nộp trực tiếp: Ngay trong ngày; phí, lệ phí: Miễn lệ phí · "
+        "Nộp trực tiếp: Ngay trong ngày; phí, lệ phí: Miễn phí · "
         "Nộp trực tuyến: Ngay trong ngày; phí, lệ phí: chưa có thông tin"
     )
     assert first["default_action"] == {"type": "oa.open.url", "url": card["source_url"]}

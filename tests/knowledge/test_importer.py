@@ -55,10 +55,21 @@ def test_channels_table_is_split_into_rows() -> None:
             fee="20,000 Việt Nam Đồng",
             fee_vnd=20000,
             note="Lệ phí cấp lần đầu\nNộp tại bộ phận một cửa.",
+            fee_kind="amount",
+            deadline_kind="working_days",
         ),
-        ChannelRecord(kind="online", processing_time="5 ngày làm việc", processing_days=5, fee="Miễn phí", fee_vnd=0),
-        # "1" without a unit: keep what the source says, no number of days; no fee information.
-        ChannelRecord(kind="post", processing_time="1 (không rõ đơn vị)"),
+        ChannelRecord(
+            kind="online",
+            processing_time="5 ngày làm việc",
+            processing_days=5,
+            fee="Miễn phí",
+            fee_vnd=0,
+            fee_kind="free",
+            deadline_kind="working_days",
+        ),
+        # "1" without a unit: keep what the source says, no number of days, an unclear deadline;
+        # no fee information.
+        ChannelRecord(kind="post", processing_time="1 (không rõ đơn vị)", deadline_kind="unclear"),
     ]
 
 
@@ -77,9 +88,21 @@ def test_channel_fee_note_keeps_nested_brackets() -> None:
 def test_hours_and_free_text_times_have_no_day_count() -> None:
     text = CH + "Trực tuyến8 GiờMiễn phí(Không có)Trực tiếpKhông phải trả kết quả cho người nộp thuếMiễn phí"
     assert parse_channels(text) == [
-        ChannelRecord(kind="online", processing_time="8 giờ", fee="Miễn phí", fee_vnd=0, note="Không có"),
         ChannelRecord(
-            kind="in_person", processing_time="Không phải trả kết quả cho người nộp thuế", fee="Miễn phí", fee_vnd=0
+            kind="online",
+            processing_time="8 giờ",
+            fee="Miễn phí",
+            fee_vnd=0,
+            note="Không có",
+            fee_kind="free",
+            deadline_kind="same_day",
+        ),
+        ChannelRecord(
+            kind="in_person",
+            processing_time="Không phải trả kết quả cho người nộp thuế",
+            fee="Miễn phí",
+            fee_vnd=0,
+            fee_kind="free",
         ),
     ]
 
@@ -105,6 +128,9 @@ def test_no_fee_amount_is_invented() -> None:
     )
     assert (usd.processing_time, usd.processing_days, usd.fee, usd.fee_vnd) == ("6 tháng", None, "100 USD", None)
     assert len(warnings) == 2
+    # Issue 15: none of them reads as a firm VND amount or as free.
+    assert [c.fee_kind for c in (schedule, glued, usd)] == ["unclear", "unclear", "amount"]
+    assert usd.fee_unit == "thẻ"
 
 
 def test_documents_table_with_counts_forms_and_a_case_heading() -> None:

@@ -147,3 +147,64 @@ def test_unpublishing_hides_a_procedure_from_search_and_lookup(seeded: Session) 
     seeded.commit()
     assert search.search(seeded, "đăng ký khai tử", limit=1)[0].code == "1.000656"
     assert not service.set_published(seeded, "9.999999", True, actor=Actor("admin"))
+
+
+def test_fact_kinds_guidance_and_flags_round_trip_and_are_versioned(session: Session) -> None:
+    record = _minimal(
+        channels=[
+            {
+                "kind": "in_person",
+                "fee": "10.000 đồng/trường hợp",
+                "fee_vnd": 10000,
+                "fee_kind": "amount",
+                "fee_unit": "trường hợp",
+                "deadline_kind": "unknown",
+                "condition": "tại Ủy ban nhân dân cấp xã",
+            },
+            {
+                "kind": "in_person",
+                "fee": "Miễn phí",
+                "fee_kind": "by_regulation",
+                "fee_basis": "Thông tư 244/2016/TT-BTC",
+                "processing_time": "15 ngày",
+                "processing_days": 15,
+                "deadline_kind": "days",
+                "condition": "tại cơ quan đại diện Việt Nam ở nước ngoài",
+            },
+        ],
+        guidance=["Người nộp xuất trình bản chính để đối chiếu."],
+        quality_flags=[{"kind": "fee_free_contradicted", "detail": "Ô phí “Miễn phí” nhưng mô tả nêu Thông tư"}],
+    )
+    service.upsert(session, record, actor=Actor("tester"))
+    procedure = service.get_by_code(session, "9.999999")
+    assert procedure is not None
+    assert service.to_record(procedure) == record
+    assert procedure.versions[-1].snapshot["channels"][1]["fee_basis"] == "Thông tư 244/2016/TT-BTC"
+    # A snapshot written before the kinds existed still reads (as "unknown").
+    old = {k: v for k, v in record.model_dump(mode="json").items() if k not in ("guidance", "quality_flags")}
+    for channel in old["channels"]:
+        for key in ("fee_kind", "fee_unit", "fee_basis", "deadline_kind", "condition"):
+            channel.pop(key)
+    assert ProcedureRecord.model_validate(old).channels[0].fee_kind == "unknown"
+
+
+def test_kinds_that_contradict_their_values_are_refused() -> None:
+    with pytest.raises(ValueError, match="fee_basis"):
+        _minimal(channels=[{"kind": "online", "fee": "Miễn phí", "fee_kind": "by_regulation"}])
+    with pytest.raises(ValueError, match="free"):
+        _minimal(channels=[{"kind": "online", "fee_vnd": 5000, "fee_kind": "free"}])
+    with pytest.raises(ValueError, match="processing_days"):
+        _minimal(channels=[{"kind": "online", "processing_time": "5 ngày làm việc", "deadline_kind": "working_days"}])
+    with pytest.raises(ValueError, match="same_day"):
+        _minimal(channels=[{"kind": "online", "processing_days": 3, "deadline_kind": "same_day"}])
+    with pytest.raises(ValueError, match="loại cảnh báo"):
+        _minimal(quality_flags=[{"kind": "made_up", "detail": ""}])
+
+
+def test_history_labels_name_the_new_fields_in_vietnamese() -> None:
+    from knowledge.procedures.history import FIELD_LABELS, SUBFIELD_LABELS, format_value
+
+    assert FIELD_LABELS["guidance"] and FIELD_LABELS["quality_flags"]
+    assert {"fee_kind", "fee_unit", "fee_basis", "deadline_kind", "condition"} <= set(SUBFIELD_LABELS)
+    shown = format_value("channels", [{"kind": "online", "fee_kind": "by_regulation", "deadline_kind": "unknown"}])
+    assert "Theo quy định" in shown and "loại thời hạn" not in shown

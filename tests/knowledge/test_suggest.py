@@ -100,7 +100,10 @@ def test_each_suggestion_answers_the_aspect_from_the_store(seeded: Session) -> N
         if document.required:
             assert document.name in top.answer
     assert top.facts.documents == [d.name for d in birth.documents]
-    assert top.facts.fee == "Miễn phí"
+    assert top.facts.fee == (
+        "Nộp trực tiếp: Miễn phí (lưu ý: Phí cấp bản sao Giấy khai sinh nộp riêng nếu có yêu cầu cấp bản sao.); "
+        "Nộp trực tuyến: Miễn phí; Qua bưu chính: Miễn phí"
+    )
     assert top.facts.online and top.facts.online.startswith("Nộp trực tuyến được")
     assert top.level == "cấp xã" and top.levels == ["xa"]
     assert result.took_ms >= 0
@@ -110,7 +113,9 @@ def test_fee_question_reads_the_stored_fee(seeded: Session) -> None:
     top = suggest(seeded, "lệ phí đăng ký thường trú bao nhiêu", search=_fresh()).suggestions[0]
     assert top.code == "1.004222"
     assert "20.000 đồng" in top.answer and "10.000 đồng" in top.answer
-    assert top.facts.fee == "Nộp trực tiếp: 20.000 đồng; Nộp trực tuyến: 10.000 đồng"
+    assert top.facts.fee is not None
+    assert top.facts.fee.startswith("Nộp trực tiếp: 20.000 đồng (lưu ý: Người thuộc diện miễn lệ phí")
+    assert "Nộp trực tuyến: 10.000 đồng/lần (lưu ý: Mức 10.000 đồng/lần đăng ký" in top.facts.fee
 
 
 def _without_facts() -> ProcedureRecord:
