@@ -163,15 +163,7 @@ def _resolve(waiter: asyncio.Future[tuple[float, dict[str, Any]]], value: tuple[
 
 def zalo_env(url: str) -> dict[str, str]:
     """The stack's Zalo channel configured against the fake Zalo platform (synthetic credentials)."""
-    return {
-        "TTHC_ZALO_APP_ID": fake_zalo.APP_ID,
-        "TTHC_ZALO_SECRET_KEY": fake_zalo.OA_SECRET_KEY,
-        "TTHC_ZALO_APP_SECRET": fake_zalo.APP_SECRET,
-        "TTHC_ZALO_ACCESS_TOKEN": fake_zalo.FIRST_ACCESS_TOKEN,
-        "TTHC_ZALO_REFRESH_TOKEN": fake_zalo.FIRST_REFRESH_TOKEN,
-        "TTHC_ZALO_API_BASE": url,
-        "TTHC_ZALO_OAUTH_BASE": url,
-    }
+    return fake_zalo.stack_env(url)
 
 
 # --- the citizens ---------------------------------------------------------------------------------

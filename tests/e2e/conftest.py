@@ -29,13 +29,7 @@ _zalo: dict[str, fake_zalo.FakeZalo] = {}
 
 def _zalo_env(url: str) -> dict[str, str]:
     return {
-        "TTHC_ZALO_APP_ID": fake_zalo.APP_ID,
-        "TTHC_ZALO_SECRET_KEY": fake_zalo.OA_SECRET_KEY,
-        "TTHC_ZALO_APP_SECRET": fake_zalo.APP_SECRET,
-        "TTHC_ZALO_ACCESS_TOKEN": fake_zalo.FIRST_ACCESS_TOKEN,
-        "TTHC_ZALO_REFRESH_TOKEN": fake_zalo.FIRST_REFRESH_TOKEN,
-        "TTHC_ZALO_API_BASE": url,
-        "TTHC_ZALO_OAUTH_BASE": url,
+        **fake_zalo.stack_env(url),
         "TTHC_ZALO_WORKER_POLL_SECONDS": "0.2",
     }
 

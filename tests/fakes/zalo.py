@@ -42,6 +42,20 @@ BUTTON_TYPES = {"oa.query.show", "oa.query.hide", "oa.open.url", "oa.open.sms", 
 TEXT_LIMIT = 2000
 
 
+def stack_env(url: str) -> dict[str, str]:
+    """A stack's Zalo channel configured against the fake platform at ``url`` (synthetic
+    credentials): what the end-to-end tests, the production tests and the load benchmark start."""
+    return {
+        "TTHC_ZALO_APP_ID": APP_ID,
+        "TTHC_ZALO_SECRET_KEY": OA_SECRET_KEY,
+        "TTHC_ZALO_APP_SECRET": APP_SECRET,
+        "TTHC_ZALO_ACCESS_TOKEN": FIRST_ACCESS_TOKEN,
+        "TTHC_ZALO_REFRESH_TOKEN": FIRST_REFRESH_TOKEN,
+        "TTHC_ZALO_API_BASE": url,
+        "TTHC_ZALO_OAUTH_BASE": url,
+    }
+
+
 @dataclass
 class FakeZalo:
     app_id: str = APP_ID
