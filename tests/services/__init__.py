@@ -157,6 +157,13 @@ class PrivateRedis:
                 self._process.wait()
         self._process = None
 
+    def kill(self) -> None:
+        """Dies at once, as a crash would (SIGKILL); ``start()`` brings it back on the same port, empty."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+        self._process = None
+
     def remove(self) -> None:
         try:
             self.stop()

@@ -4,24 +4,13 @@ PostgreSQL database of the module's own."""
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests import databases
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.services import PrivateRedis, free_port
 
 
 def _answers(url: str) -> bool:
@@ -39,8 +28,9 @@ def _answers(url: str) -> bool:
 @pytest.fixture
 def redis_url() -> str:
     url = databases.redis_test_url()
-    if not _answers(url):
-        pytest.skip(f"no Redis at {url} (TTHC_TEST_REDIS_URL)")
+    # `make test` provisions a Redis when the machine has none (scripts/provision_services.sh):
+    # a missing one is a failure, never a skip.
+    assert _answers(url), f"no Redis at {url} (TTHC_TEST_REDIS_URL)"
     return url
 
 
@@ -60,56 +50,11 @@ def prefix(redis_url: str) -> Iterator[str]:
         client.close()
 
 
-class PrivateRedis:
-    """A redis-server of the test's own (no persistence) on a free port: killed and restarted at will."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not _answers(self.url):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("the private redis-server did not start")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if not Path(REDIS_SERVER).exists():
-        pytest.skip("redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
+def private_redis() -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own (no persistence) on a free port: killed and restarted at will."""
+    with PrivateRedis() as server:
         yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture
@@ -136,10 +81,7 @@ def postgres_url() -> Iterator[str]:
     import database.models  # noqa: F401 - registers every table on Base.metadata
     from core.db import Base, make_engine
 
-    try:
-        url = databases.create_database("shared_state")
-    except Exception as error:  # noqa: BLE001 - no server: skip, like the Redis tests
-        pytest.skip(f"no PostgreSQL for the tests ({type(error).__name__})")
+    url = databases.create_database("shared_state")
     try:
         engine = make_engine(url)
         Base.metadata.create_all(engine)

@@ -16,7 +16,7 @@ from api.security.rate_limit import ChatRateLimiter
 from core.redis import SharedLimiter
 from core.settings import PROJECT_ROOT, Settings
 from servicedesk.accounts.throttle import LoginThrottle
-from tests.shared_state.conftest import PrivateRedis
+from tests.services import PrivateRedis
 
 ADDRESS = "198.51.100.23"  # documentation range (RFC 5737)
 

@@ -15,7 +15,7 @@ from api.console import live
 from api.console.live import LiveEvent, LiveHub, event_stream
 from core.redis import new_async_client
 from core.settings import Settings
-from tests.shared_state.conftest import PrivateRedis
+from tests.services import PrivateRedis
 
 
 def hub_of(url: str, prefix: str) -> LiveHub:
