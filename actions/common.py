@@ -65,3 +65,25 @@ def text_without(tracker: Tracker, entities: set[str]) -> str:
         if e.get("entity") in entities and e.get("start") is not None and e.get("end") is not None:
             text = text[: e["start"]] + " " * (e["end"] - e["start"]) + text[e["end"] :]
     return text
+
+
+_MAX_UNIT_CODE_CHARS = 16
+
+
+def unit_from_metadata(tracker: Tracker) -> str | None:
+    """The unit code of the conversation's widget (its ``data-unit``, resolved by the bridge into
+    the message metadata as ``unit_code``); None on Zalo, for a widget without a unit, or when
+    the value is malformed."""
+    metadata = (tracker.latest_message or {}).get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    code = metadata.get("unit_code")
+    if isinstance(code, str) and 0 < len(code) <= _MAX_UNIT_CODE_CHARS and code.isalnum():
+        return code
+    return None
+
+
+def conversation_unit(tracker: Tracker) -> str | None:
+    """The commune the conversation is about: the one the citizen named (slot ``unit_code``), else
+    the widget's own unit."""
+    return tracker.get_slot("unit_code") or unit_from_metadata(tracker)

@@ -11,7 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import intent_button
+from core.settings import get_settings
+from servicedesk.dossier_news.service import consent_text
 from servicedesk.dossiers.hashing import normalise_code
+from servicedesk.dossiers.models import FINAL_STATUSES
 from servicedesk.dossiers.service import LookupOutcome, get_lookup_service
 
 # The digits are never kept in the tracker: once used, the slot holds only the outcome.
@@ -20,6 +24,13 @@ STOPPED = "stopped"
 _STOP = {LookupOutcome.RATE_LIMITED, LookupOutcome.CODE_LOCKED, LookupOutcome.UNAVAILABLE}
 _CHANNELS = {"web", "zalo"}
 _MAX_CLIENT_CHARS = 128
+# After a verified lookup of a dossier still in progress: news of its next changes, with consent.
+NEWS_AGREE = "Đồng ý nhận tin"
+NEWS_DECLINE = "Không cần"
+
+
+def news_offer_buttons() -> list[dict[str, str]]:
+    return [intent_button(NEWS_AGREE, "subscribe_dossier_news"), intent_button(NEWS_DECLINE, "deny")]
 
 
 def client_identity(tracker: Tracker) -> tuple[str | None, str | None]:
@@ -83,7 +94,17 @@ class ValidateDossierForm(FormValidationAction):
         )
         dispatcher.utter_message(text=result.message)
         if result.outcome == LookupOutcome.OK:
-            return {"phone_last4": VERIFIED}
+            verified: dict[str, Any] = {"phone_last4": VERIFIED}
+            if result.report is not None:
+                # Kept for this conversation only, so that "báo cho tôi khi có kết quả" needs no
+                # second verification; the digits themselves are never kept.
+                verified |= {
+                    "verified_dossier_code": result.report.code,
+                    "verified_dossier_status": result.report.status,
+                }
+                if result.report.status not in FINAL_STATUSES:
+                    dispatcher.utter_message(text=consent_text(get_settings().dossier), buttons=news_offer_buttons())
+            return verified
         if result.outcome in _STOP:
             return {"phone_last4": STOPPED}
         if result.outcome == LookupOutcome.MALFORMED_CODE:

@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import entity_texts, latest_text
+from actions.common import conversation_unit, entity_texts, latest_text
+from actions.notices import utter_notices
 from core.db import session_scope
 from core.settings import get_settings
 from knowledge.centres import answers as centre_answers
@@ -39,11 +40,17 @@ class ActionFindOffice(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         with session_scope() as session:
-            matches = resolve_mentioned_unit(session, tracker)
-            known = tracker.get_slot("unit_code")
-            if not matches and known:
-                current = units.get_current(session, known)
-                matches = [current] if current else []
+            # A commune named now; else the one given before, else the widget's own unit; only
+            # then the whole message ("trung tâm ... ở đâu" must not become Phường Trung Tâm when
+            # the conversation's commune is known).
+            known = conversation_unit(tracker)
+            current = units.get_current(session, known) if known else None
+            if entity_texts(tracker, "unit") or current is None:
+                matches = resolve_mentioned_unit(session, tracker)
+            else:
+                matches = [current]
+            if not matches and current is not None:
+                matches = [current]
             if not matches:
                 dispatcher.utter_message(text=answers.ASK_COMMUNE_FOR_OFFICE)
                 return []
@@ -55,10 +62,11 @@ class ActionFindOffice(Action):
             if not targets:  # a former unit whose successor is not on record: say so, guess no centre
                 dispatcher.utter_message(text=answers.unit_change_text(match))
                 return []
+            events = utter_notices(session, dispatcher, tracker, unit_code=targets[0].code)
             lines = [answers.former_now_in(match, targets)] if match.status == "former" else []
             lines.append(centre_text(session, targets[0].code, targets[0].name))
             dispatcher.utter_message(text="\n".join(lines))
-            return [SlotSet("unit_code", targets[0].code)]
+            return [SlotSet("unit_code", targets[0].code), *events]
 
 
 class ActionUnitChange(Action):
@@ -72,8 +80,10 @@ class ActionUnitChange(Action):
                 dispatcher.utter_message(text=answers.UNIT_NOT_FOUND)
                 return []
             match = matches[0]
-            dispatcher.utter_message(text=answers.unit_change_text(match))
             targets = match.current_units()
             if match.level == "commune" and len(targets) == 1:
-                return [SlotSet("unit_code", targets[0].code)]
+                events = utter_notices(session, dispatcher, tracker, unit_code=targets[0].code)
+                dispatcher.utter_message(text=answers.unit_change_text(match))
+                return [SlotSet("unit_code", targets[0].code), *events]
+            dispatcher.utter_message(text=answers.unit_change_text(match))
             return []

@@ -13,11 +13,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import entity_values, intent_button, latest_intent, text_without
+from actions.common import conversation_unit, entity_values, intent_button, latest_intent, text_without
 from actions.feedback import rating_buttons
+from actions.notices import utter_notices
 from actions.places import ActionFindOffice, centre_text, resolve_mentioned_unit
 from core.db import session_scope
 from knowledge.centres.answers import ASK_COMMUNE_FOR_CENTRE
+from knowledge.checklists.service import has_questions
 from knowledge.procedures import answers
 from knowledge.procedures.models import Procedure
 from knowledge.procedures.resolution import Resolution, resolve_procedure
@@ -35,6 +37,10 @@ ASPECT_ANSWERS: dict[str, Callable[[Procedure], str]] = {
 }
 # Mentions that name no procedure, blanked out before the search.
 NOT_PROCEDURE_ENTITIES = {"unit", "dossier_code", "phone"}
+# After these answers, a procedure whose documents depend on the case offers the personal checklist.
+CHECKLIST_OFFER_ASPECTS = {"ask_procedure", "ask_documents"}
+CHECKLIST_OFFER = "Giấy tờ của thủ tục này tùy trường hợp. Em có thể hỏi vài câu để lập danh sách cho riêng anh/chị."
+CHECKLIST_BUTTON = "Lập danh sách giấy tờ của tôi"
 
 
 def find_procedure(session: Session, tracker: Tracker) -> Resolution:
@@ -73,7 +79,15 @@ def answer_procedure(
         events += unit_events
     else:
         text = ASPECT_ANSWERS[aspect](procedure)
+    # Notices first (a closure or a changed fee matters more than the answer), each one once.
+    unit_code = next((e["value"] for e in events if e.get("name") == "unit_code"), None) or conversation_unit(tracker)
+    events += utter_notices(session, dispatcher, tracker, unit_code=unit_code, procedure_code=procedure.code)
     dispatcher.utter_message(text=text, custom=answers.card_payload(procedure))
+    if aspect in CHECKLIST_OFFER_ASPECTS and has_questions(procedure):
+        dispatcher.utter_message(
+            text=CHECKLIST_OFFER,
+            buttons=[intent_button(CHECKLIST_BUTTON, "ask_checklist", {"procedure_code": procedure.code})],
+        )
     if not tracker.get_slot("rating_offered"):
         dispatcher.utter_message(text=ASK_RATING, buttons=rating_buttons())
         events.append(SlotSet("rating_offered", True))
@@ -91,8 +105,8 @@ def _place_answer(session: Session, tracker: Tracker, procedure: Procedure) -> t
     current = matches[0].current_units() if matches else []
     if current:
         target = (current[0].code, current[0].name)
-    elif tracker.get_slot("unit_code"):
-        unit = units.get_current(session, tracker.get_slot("unit_code"))
+    elif known := conversation_unit(tracker):  # the commune given before, else the widget's own unit
+        unit = units.get_current(session, known)
         if unit is not None:
             target = (unit.code, unit.name)
     centre_line = None

@@ -14,17 +14,22 @@ from fastapi.staticfiles import StaticFiles
 
 from api.admin.routes import router as admin_router
 from api.analytics.routes import router as analytics_router
+from api.callbacks.routes import router as callbacks_router
 from api.centres.routes import router as centres_router
 from api.channels.zalo.routes import router as zalo_router
 from api.channels.zalo.worker import start_outbox_worker, stop_outbox_worker
 from api.chat.routes import router as chat_router
+from api.checklists.routes import router as checklists_router
 from api.console.routes import router as console_router
 from api.deps import AppContext
+from api.dossiers.routes import router as dossiers_router
+from api.dossiers.worker import start_news_poller, stop_news_poller
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.learning import runtime as learning_runtime
 from api.learning.routes import router as learning_router
 from api.metrics import install as install_metrics
+from api.notices.routes import router as notices_router
 from api.procedures.routes import router as procedures_router
 from api.security import install_security
 from api.staff.routes import router as staff_router
@@ -51,11 +56,14 @@ def create_app() -> FastAPI:
             app.state.context = context  # the only thing on app.state; routes take ContextDep
             context.hub.start()  # other API workers' wake-ups, through Redis when it is configured
             await start_outbox_worker(context.zalo)
+            # Dossier news (every API worker runs one; claims keep each dossier to one poller).
+            news_poller = await start_news_poller(settings.dossier, on_zalo_news=context.zalo.wake)
             learning_runtime.on_startup(retrain)
             try:
                 yield
             finally:
                 learning_runtime.on_shutdown(retrain)
+                await stop_news_poller(news_poller)
                 await stop_outbox_worker(context.zalo)
                 await context.hub.stop()
                 await close_async_clients()
@@ -84,6 +92,10 @@ def create_app() -> FastAPI:
     app.include_router(admin_router)
     app.include_router(learning_router)
     app.include_router(analytics_router)
+    app.include_router(checklists_router)
+    app.include_router(dossiers_router)
+    app.include_router(callbacks_router)
+    app.include_router(notices_router)
     app.mount("/staff/static", StaticFiles(directory=STAFF_STATIC_DIR), name="staff-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

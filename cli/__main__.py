@@ -59,6 +59,13 @@ def run() -> None:
         assert settings.database_url is not None  # checked above
         production.prepare_or_exit(lambda: prepare_database(console.print), settings.database_url, _error_line)
     else:
+        # A wrong office-hours value or public address would only show as a wrong promise or a
+        # broken link to a citizen: stopped here too, in the same words as the production checks.
+        problems = production.citizen_facing_problems(settings)
+        for problem in problems:
+            _error_line(problem.message)
+        if problems:
+            raise typer.Exit(code=2)
         prepare_database(console.print)
     _hint_first_admin()
     model = model_for_run()

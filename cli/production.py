@@ -30,6 +30,7 @@ from cli.stack import describe_database, describe_redis
 from core.db import normalise_url
 from core.redis import redis_client
 from core.settings import Settings
+from servicedesk.handoff.hours import OfficeHours, OfficeHoursInvalid
 
 CONFIG_ERROR = 2
 CONNECT_TIMEOUT = 5
@@ -106,6 +107,34 @@ def configuration_problems(settings: Settings) -> list[Problem]:
             Problem(
                 "TTHC_ACTION_TOKEN",
                 "Chưa đặt TTHC_ACTION_TOKEN: đặt một chuỗi bí mật ngẫu nhiên mà Rasa gửi cho máy chủ hành động.",
+            )
+        )
+    problems += citizen_facing_problems(settings)
+    return problems
+
+
+def citizen_facing_problems(settings: Settings) -> list[Problem]:
+    """Settings a citizen would only meet as a broken link or a wrong promise: the office hours
+    (read on every request for a person) and the public address (in every saved checklist's link)."""
+    problems: list[Problem] = []
+    try:
+        OfficeHours.parse(settings.office_hours)
+    except OfficeHoursInvalid as error:
+        problems.append(Problem("TTHC_OFFICE_HOURS", str(error)))
+    if settings.public_url.strip() and not settings.public_url.strip().startswith(("https://", "http://")):
+        problems.append(
+            Problem(
+                "TTHC_PUBLIC_URL",
+                "TTHC_PUBLIC_URL phải là địa chỉ đầy đủ mà người dân truy cập, ví dụ https://tthc.example.gov.vn.",
+            )
+        )
+    token = settings.dossier.push_token
+    if token is not None and 0 < len(token.get_secret_value()) < 24:
+        problems.append(
+            Problem(
+                "TTHC_DOSSIER_PUSH_TOKEN",
+                "TTHC_DOSSIER_PUSH_TOKEN quá ngắn: dùng một chuỗi ngẫu nhiên ít nhất 24 ký tự, "
+                "ví dụ kết quả của `openssl rand -hex 32`.",
             )
         )
     return problems

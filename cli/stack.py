@@ -225,6 +225,9 @@ class StackConfig:
             TTHC_RASA_URL=self.rasa_url,
             TTHC_RASA_URLS=",".join(self.rasa_urls.values()),
             TTHC_ACTION_SERVER_URL=self.action_url,
+            # The API's own port, so that links the processes make (a checklist's printable page)
+            # point at this stack when TTHC_PUBLIC_URL is unset.
+            TTHC_API_PORT=str(self.api_port),
             TTHC_PROFILE=self.profile,
             PYTHONPATH=str(ROOT),
             # prometheus-client's multiprocess mode: every worker writes its samples here and

@@ -34,6 +34,10 @@ INTENT_LABELS: Final[dict[str, str]] = {
     "deny": "Từ chối",
     "bot_challenge": "Hỏi có phải máy trả lời không",
     "out_of_scope": "Ngoài phạm vi",
+    "ask_checklist": "Lập danh sách giấy tờ của mình",
+    "subscribe_dossier_news": "Đăng ký nhận tin hồ sơ",
+    "unsubscribe_dossier_news": "Hủy nhận tin hồ sơ",
+    "request_callback": "Xin được gọi lại",
     "nlu_fallback": "Không hiểu câu hỏi",
 }
 

@@ -169,6 +169,15 @@ class DossierSettings(BaseSettings):
     code_window_minutes: int = Field(default=60, ge=1)
     trusted_client_days: int = Field(default=90, ge=1)
 
+    # Dossier news (issue 16, servicedesk/dossier_news/): how often a followed dossier is
+    # polled (bounded; doubled after each failure up to news_backoff_max_seconds), how long a
+    # subscription lasts, and the token a provincial system presents to POST /api/dossiers/events.
+    news_poll_seconds: float = Field(default=900.0, ge=1, le=86_400)
+    news_backoff_max_seconds: float = Field(default=3_600.0, ge=1, le=86_400)
+    news_batch_size: int = Field(default=50, ge=1, le=1_000)
+    news_subscription_days: int = Field(default=90, ge=1, le=365)
+    push_token: SecretStr | None = Field(default=None, description="bearer token of the push endpoint; unset: off")
+
     # Secret mixed into every hash (phones, last four digits, sender ids, codes). Keep it outside
     # the database; changing it invalidates the stored phone hashes (re-import or re-seed).
     pepper: SecretStr = SecretStr(DEV_PEPPER)
@@ -271,6 +280,16 @@ class Settings(BaseSettings):
     learned_nlu_path: Path = DEFAULT_LEARNED_NLU_PATH
 
     hotline: str = "1900 0000 (tổng đài minh họa)"
+    # Where citizens reach the API (links in checklists sent on Zalo, printable pages). Unset:
+    # http://127.0.0.1:<api_port>, right only on this machine.
+    public_url: str = ""
+    # When officers answer (giờ hành chính): day groups T2..T7, CN, and time ranges; groups
+    # separated by ";" (servicedesk/handoff/hours.py), e.g. "T2-T6 07:30-11:30, 13:00-17:00; T7 07:30-11:30".
+    office_hours: str = "T2-T6 07:30-11:30, 13:00-17:00"
+    # An officer counts as on duty while their console has been open within this many seconds.
+    agent_online_seconds: int = Field(default=90, ge=10, le=3_600)
+    # Saved personal checklists (printable links) are kept this many days.
+    checklist_retention_days: int = Field(default=180, ge=1, le=3_650)
     national_portal_url: str = "https://dichvucong.gov.vn"
 
     # Concerns with their own prefix, read from the environment when the settings are built.
@@ -293,6 +312,11 @@ class Settings(BaseSettings):
         """The Rasa replicas' URLs, in order (``rasa_urls``, else the one ``rasa_url``)."""
         urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
         return urls or [self.rasa_url.rstrip("/")]
+
+    @property
+    def public_base_url(self) -> str:
+        """``public_url`` without its trailing slash, else this machine's API address."""
+        return self.public_url.strip().rstrip("/") or f"http://127.0.0.1:{self.api_port}"
 
     @property
     def is_production(self) -> bool:

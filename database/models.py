@@ -1,5 +1,9 @@
 """Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
 
+import knowledge.checklists.models  # noqa: F401 - registers the checklist tables
+import knowledge.notices.models  # noqa: F401 - registers the notice table
+import servicedesk.callbacks.models  # noqa: F401 - registers the callback table
+import servicedesk.dossier_news.models  # noqa: F401 - registers the subscription and news tables
 from core.audit.models import AuditEntry
 from knowledge.centres.models import ServiceCentre
 from knowledge.procedures.models import (

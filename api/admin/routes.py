@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from api.admin.checklists import router as checklists_router
 from api.admin.forms import (
     CHANNEL_FIELD_LABELS,
     CHANNEL_OPTIONS,
@@ -32,6 +33,7 @@ from api.staff.security import StaffPrincipal
 from api.staff.templating import render
 from core.pagination import Page
 from knowledge.centres import service as centres
+from knowledge.checklists import editing as checklist_editing
 from knowledge.importer import staging
 from knowledge.importer.limits import MAX_ROWS, ImportLimitError, grouped
 from knowledge.importer.rows import ImportFileError
@@ -42,6 +44,7 @@ from knowledge.procedures.facts import DEADLINE_KIND_LABELS, FEE_KIND_LABELS, QU
 from knowledge.procedures.models import CHANNEL_LABELS, DOCUMENT_KIND_LABELS, LEVEL_LABELS, LEVELS
 
 router = APIRouter(tags=["staff: knowledge admin"], include_in_schema=False)
+router.include_router(checklists_router)  # /staff/procedures/{code}/checklist (api/admin/checklists.py)
 
 
 async def _form_data(request: Request) -> FormData:
@@ -321,7 +324,7 @@ def procedure_save(request: Request, user: EditorUser, session: SessionDep, post
         outcome = procedures.edit(
             session,
             procedure.code,
-            quality.keep_open_flags(procedure, record),
+            checklist_editing.keep_checklist(procedure, quality.keep_open_flags(procedure, record)),
             actor=user,
             expected_version=form.version,
             note=form.values.get("change_note") or None,

@@ -36,6 +36,7 @@ class GroupStats(BaseModel):
     handoff_rate: Number | None
     ratings: int
     rating_average: Number | None
+    callbacks: int = Field(default=0, description="Yêu cầu gọi lại")
 
 
 class Totals(BaseModel):
@@ -53,6 +54,8 @@ class Totals(BaseModel):
     ratings: int
     rating_average: Number | None
     feedback: int
+    callbacks: int = Field(default=0, description="Yêu cầu gọi lại trong khoảng thời gian")
+    callbacks_done: int = Field(default=0, description="Trong số đó, cán bộ đã gọi xong")
 
 
 class AnalyticsReport(BaseModel):

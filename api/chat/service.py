@@ -9,7 +9,8 @@ its gateway (``api.rasa.gateway``). Three rules hold here for every channel:
 - each message carries ``metadata`` ``{"channel", "client"}``: the receiving channel and a keyed,
   non-reversible key of the client behind it (web: its address; Zalo: the user id), which the
   actions read from ``tracker.latest_message["metadata"]`` (Rasa keeps the REST channel's
-  ``metadata`` on the ``UserUttered`` event and in its parse data);
+  ``metadata`` on the ``UserUttered`` event and in its parse data); a widget message also carries
+  ``unit_code``, the official code of the unit its page names (data-unit), when it names one;
 - a citizen's text is never taken by Rasa as a command (``/restart``, ``/intent{...}``) unless it
   is the payload of a button the assistant offered since the citizen's previous message.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -34,9 +36,10 @@ from api.conversations import recorder
 from api.metrics import count_fallback
 from api.rasa import tracker
 from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
-from core.db import session_scope, utcnow
+from core.db import database_key, session_scope, utcnow
 from core.privacy import client_key
 from core.settings import Settings, get_settings
+from servicedesk.conversations.units import official_unit_code
 from servicedesk.handoff import service as handoff
 
 logger = logging.getLogger(__name__)
@@ -80,18 +83,65 @@ def check_sender(channel: str, sender: str) -> None:
         raise ChannelMismatchError(f"not a {channel} conversation id")
 
 
-def message_metadata(channel: str, client: str) -> dict[str, str]:
-    """What Rasa keeps with the message (``metadata`` of the user event): the receiving channel and
-    a keyed hash of the client's verifiable identity. Never the address or the user id itself."""
-    return {"channel": channel, "client": client_key(channel, client, get_settings().dossier.pepper_bytes)}
+def message_metadata(channel: str, client: str, unit_code: str | None = None) -> dict[str, str]:
+    """What Rasa keeps with the message (``metadata`` of the user event): the receiving channel, a
+    keyed hash of the client's verifiable identity (never the address or the user id itself) and,
+    when the widget's page names a unit without doubt, that unit's official code (``unit_code``)."""
+    metadata = {"channel": channel, "client": client_key(channel, client, get_settings().dossier.pepper_bytes)}
+    if unit_code:
+        metadata["unit_code"] = unit_code
+    return metadata
 
 
-async def send_to_rasa(rasa: RasaGateway, sender: str, message: str, *, channel: str, client: str) -> list[BotMessage]:
+# --- the page's unit: data-unit text → official code, remembered per text ----------------------
+
+# Every message of a widget carries the same data-unit text; resolving it costs a database round
+# trip, so each text's code is kept a while (per database: tests and deployments may switch). The
+# text comes from any site, so the table is bounded and the oldest entries make room.
+UNIT_CACHE_SECONDS = 600.0
+UNIT_CACHE_SIZE = 512
+_unit_codes: dict[tuple[str, str], tuple[float, str | None]] = {}
+
+
+def _resolve_unit(unit: str) -> str | None:
+    with session_scope() as session:
+        key = (database_key(session), unit)
+        cached = _unit_codes.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < UNIT_CACHE_SECONDS:
+            return cached[1]
+        code = official_unit_code(session, unit)
+    if len(_unit_codes) >= UNIT_CACHE_SIZE:
+        for old in sorted(_unit_codes, key=lambda k: _unit_codes[k][0])[: UNIT_CACHE_SIZE // 4]:
+            _unit_codes.pop(old, None)
+    _unit_codes[key] = (now, code)
+    return code
+
+
+async def unit_code_of(unit: str | None) -> str | None:
+    """The official code of the unit a widget's data-unit names (a code, or a current or former
+    name: servicedesk/conversations/units.py), None when it names none or cannot be read now."""
+    if not unit or not unit.strip():
+        return None
+    try:
+        return await asyncio.to_thread(_resolve_unit, unit.strip())
+    except SQLAlchemyError as exc:  # the answer matters more than the unit
+        logger.warning("unit of a widget page not resolved: %s", type(exc).__name__)
+        return None
+
+
+def clear_unit_cache() -> None:
+    _unit_codes.clear()
+
+
+async def send_to_rasa(
+    rasa: RasaGateway, sender: str, message: str, *, channel: str, client: str, unit_code: str | None = None
+) -> list[BotMessage]:
     """One message to Rasa's REST channel, as ``channel`` received it from ``client`` (its
     address for the web, the user id for Zalo); raises RasaUnavailable. ``message`` is sent as it
     is: see ``text_for_rasa`` for what a citizen's text must go through first."""
     check_sender(channel, sender)
-    answered = await rasa.send(sender, message, metadata=message_metadata(channel, client))
+    answered = await rasa.send(sender, message, metadata=message_metadata(channel, client, unit_code))
     try:
         return [BotMessage.model_validate({k: v for k, v in item.items() if k != "recipient_id"}) for item in answered]
     except ValidationError as exc:
@@ -100,7 +150,14 @@ async def send_to_rasa(rasa: RasaGateway, sender: str, message: str, *, channel:
 
 
 async def converse(
-    rasa: RasaGateway, settings: Settings, sender: str, message: str, *, channel: str, client: str
+    rasa: RasaGateway,
+    settings: Settings,
+    sender: str,
+    message: str,
+    *,
+    channel: str,
+    client: str,
+    unit_code: str | None = None,
 ) -> list[BotMessage]:
     """The replies to show the citizen. Never raises: any failure becomes a polite apology.
 
@@ -108,7 +165,7 @@ async def converse(
     empty answer is treated as a failure too: the citizen must never be left without a reply.
     """
     try:
-        replies = await send_to_rasa(rasa, sender, message, channel=channel, client=client)
+        replies = await send_to_rasa(rasa, sender, message, channel=channel, client=client, unit_code=unit_code)
     except RasaUnavailable:
         count_fallback(channel)
         return [apology(settings)]
@@ -171,11 +228,18 @@ async def ask_assistant(
 
 
 async def _assistant_answer(
-    rasa: RasaGateway, settings: Settings, *, sender: str, channel: str, text: str, client: str
+    rasa: RasaGateway,
+    settings: Settings,
+    *,
+    sender: str,
+    channel: str,
+    text: str,
+    client: str,
+    unit_code: str | None = None,
 ) -> AssistantAnswer:
     check_sender(channel, sender)
     rasa_text = await text_for_rasa(rasa, sender, text)
-    replies = await converse(rasa, settings, sender, rasa_text, channel=channel, client=client)
+    replies = await converse(rasa, settings, sender, rasa_text, channel=channel, client=client, unit_code=unit_code)
     return AssistantAnswer(replies, rasa_text)
 
 
@@ -252,11 +316,12 @@ async def handle_citizen_message(
         logger.warning("database unavailable for a citizen message: %s", type(exc).__name__)
         count_fallback(channel)
         return CitizenTurn([apology(settings)], None)
+    unit_code = await unit_code_of(unit)  # actions read it from the message's metadata
     if message_id is not None:
         context.hub.publish()  # the console's live streams are woken by this process
         rasa_text = await text_for_rasa(rasa, sender, text)  # a paused tracker still obeys /restart
         try:  # replies, if any (a failed pause), are not the officer's
-            await send_to_rasa(rasa, sender, rasa_text, channel=channel, client=client)
+            await send_to_rasa(rasa, sender, rasa_text, channel=channel, client=client, unit_code=unit_code)
         except RasaUnavailable:
             pass  # the officer has the message; the tracker misses one line
         spawn(
@@ -265,7 +330,9 @@ async def handle_citizen_message(
             "recording an agent-handled turn",
         )
         return CitizenTurn([], await asyncio.to_thread(handoff_info, sender), handled_by_agent=True)
-    answer = await _assistant_answer(rasa, settings, sender=sender, channel=channel, text=text, client=client)
+    answer = await _assistant_answer(
+        rasa, settings, sender=sender, channel=channel, text=text, client=client, unit_code=unit_code
+    )
     # The recorder finds this message in the tracker by the text Rasa was given.
     spawn(
         context,

@@ -16,16 +16,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.console import service
 from api.console.live import LiveEvent, event_stream, resume_cursor, sse_response
-from api.console.schemas import HandBackResult, HandoffConversation, HandoffQueue, ReplyResult, TakeResult
+from api.console.schemas import (
+    HandBackResult,
+    HandoffConversation,
+    HandoffQueue,
+    Presence,
+    ReplyResult,
+    TakeResult,
+)
 from api.deps import AgentUser, ContextDep
 from api.errors import error_responses
 from api.staff.security import Role
 from api.staff.templating import render
-from servicedesk.handoff.service import MAX_TEXT_CHARS
+from servicedesk.handoff.service import MAX_TEXT_CHARS, office_hours_text
 
 router = APIRouter(tags=["console"])
 
 RequestId = Annotated[int, Path(ge=1, description="The handoff request id")]
+UnitFilter = Annotated[
+    str | None,
+    Query(max_length=8, pattern=r"^[0-9]{0,8}$", description="Mã đơn vị hành chính (xã, phường), ví dụ 26743"),
+]
 
 
 class ReplyBody(BaseModel):
@@ -42,15 +53,33 @@ class ReplyBody(BaseModel):
 
 
 @router.get("/staff/console", response_class=HTMLResponse, include_in_schema=False)
-async def console_page(request: Request, user: AgentUser) -> HTMLResponse:
-    return render(request, "console/templates/console.html", user, viewer=user.username)
+async def console_page(request: Request, context: ContextDep, user: AgentUser) -> HTMLResponse:
+    settings = context.settings
+    # Opening the console puts the officer on duty at once; the page then pings (POST /staff/api/presence).
+    await asyncio.to_thread(service.ping, user.username, settings.agent_online_seconds)
+    return render(
+        request,
+        "console/templates/console.html",
+        user,
+        viewer=user.username,
+        office_hours=office_hours_text(settings),
+        # Pinging at a third of the window keeps an open console counted through a missed ping.
+        ping_seconds=max(5, settings.agent_online_seconds // 3),
+    )
 
 
 @router.get("/staff/api/handoffs", response_model=HandoffQueue)
-async def list_handoffs(user: AgentUser) -> dict[str, Any]:
-    """The queue: requests waiting for an officer and conversations being handled, oldest first;
-    ``cursor`` is where ``/staff/api/handoffs/stream`` should start."""
-    return await asyncio.to_thread(service.queue_snapshot, user.username)
+async def list_handoffs(user: AgentUser, unit: UnitFilter = None) -> dict[str, Any]:
+    """The queue: requests waiting for an officer and conversations being handled, oldest first
+    (of one unit with ``unit``); ``cursor`` is where ``/staff/api/handoffs/stream`` should start."""
+    return await asyncio.to_thread(service.queue_snapshot, user.username, unit or None)
+
+
+@router.post("/staff/api/presence", response_model=Presence)
+async def presence_ping(context: ContextDep, user: AgentUser) -> dict[str, Any]:
+    """The console is open: the officer counts as on duty for ``agent_online_seconds``. While no
+    officer is, citizens asking for a person are offered a call back."""
+    return await asyncio.to_thread(service.ping, user.username, context.settings.agent_online_seconds)
 
 
 @router.get(

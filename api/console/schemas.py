@@ -20,6 +20,7 @@ class HandoffView(BaseModel):
     reason: str | None
     procedure_code: str | None
     procedure_name: str | None
+    unit_code: str | None = Field(default=None, description="Mã đơn vị hành chính của người dân (nếu biết)")
     created_at: str | None
     waiting_seconds: int
     taken_by: str | None
@@ -66,3 +67,8 @@ class ReplyResult(BaseModel):
 class HandBackResult(BaseModel):
     request: HandoffView
     assistant_resumed: bool
+
+
+class Presence(BaseModel):
+    online: int = Field(description="Số cán bộ đang mở bàn trực")
+    within_seconds: int = Field(description="Một cán bộ được tính là đang trực trong chừng ấy giây sau lần báo cuối")

@@ -42,6 +42,7 @@ from core.db import session_scope, utcnow
 from core.labels import CHAT_CHANNEL_LABELS
 from core.privacy import sender_hash
 from knowledge.procedures import service as procedures
+from servicedesk.handoff import presence
 from servicedesk.handoff import service as handoff
 from servicedesk.handoff.models import HandoffMessage, HandoffRequest
 from servicedesk.handoff.service import Agent, HandoffConflict, actor_of
@@ -87,6 +88,7 @@ def request_view(
         "reason": request.reason,
         "procedure_code": request.procedure_code,
         "procedure_name": names.get(request.procedure_code or ""),
+        "unit_code": request.unit_code,
         "created_at": iso(created),
         "waiting_seconds": max(0, int((utcnow() - created).total_seconds())),
         "taken_by": request.taken_by,
@@ -119,9 +121,9 @@ def _view(session: Session, request: HandoffRequest, viewer: str) -> dict[str, A
     return request_view(request, viewer, names, handoff.agent_name_of(session, request))
 
 
-def queue_snapshot(viewer: str) -> dict[str, Any]:
+def queue_snapshot(viewer: str, unit_code: str | None = None) -> dict[str, Any]:
     with session_scope() as session:
-        requests = handoff.queue(session)
+        requests = handoff.queue(session, unit_code=unit_code)
         names = procedures.names_by_code(session, {r.procedure_code for r in requests if r.procedure_code})
         return {
             "cursor": handoff.last_message_id(session),
@@ -149,6 +151,14 @@ def console_events(cursor: int, viewer: str) -> list[LiveEvent]:
                 )
             )
         return events
+
+
+def ping(username: str, within_seconds: int) -> dict[str, Any]:
+    """The officer's console is open: counts them as on duty (servicedesk/handoff/presence.py)."""
+    with session_scope() as session:
+        presence.touch(session, username)
+        online = presence.officers_online(session, within_seconds=within_seconds)
+    return {"online": online, "within_seconds": within_seconds}
 
 
 # --- what the citizen is told, and Rasa's tracker ----------------------------------------------

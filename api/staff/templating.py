@@ -33,6 +33,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/staff/procedures", "Thủ tục", (Role.EDITOR,)),
     NavItem("/staff/import", "Nhập tệp", (Role.EDITOR,)),
     NavItem("/staff/centres", "Trung tâm phục vụ", (Role.EDITOR,)),
+    NavItem("/staff/notices", "Thông báo", (Role.EDITOR,)),
     NavItem("/staff/learning", "Học từ hội thoại", (Role.EDITOR,)),
     NavItem("/staff/analytics", "Thống kê", (Role.ANALYST,)),
     NavItem("/staff/accounts", "Tài khoản", ()),

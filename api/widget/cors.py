@@ -2,8 +2,10 @@
 
 The sites allowed are listed in TTHC_CORS_ORIGINS (``Settings.cors_origins``), comma-separated (``https://phuong.example.vn,
 https://xa.example.vn``), or ``*`` for any site. Unset: same-origin only (the demo page at ``/``).
-Only ``POST /api/chat``, ``GET /api/chat/history`` and ``GET /api/chat/events`` (an officer's
-replies, Server-Sent Events) answer cross-origin requests; no cookies are involved (the widget
+Only the endpoints the widget calls answer cross-origin requests: ``POST /api/chat``,
+``GET /api/chat/history``, ``GET /api/chat/events`` (an officer's replies, Server-Sent Events),
+``GET /api/notices`` and ``GET /api/widget/unit`` (its unit's notices), and
+``GET /api/dossiers/news`` with ``POST /api/dossiers/news/ack`` (dossier news on opening); no cookies are involved (the widget
 sends none), so ``*`` does not expose anything a site could not already read.
 """
 
@@ -15,7 +17,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.settings import get_settings, parse_origins
 
-WIDGET_API_PATHS = frozenset({"/api/chat", "/api/chat/history", "/api/chat/events"})
+WIDGET_API_PATHS = frozenset(
+    {
+        "/api/chat",
+        "/api/chat/history",
+        "/api/chat/events",
+        "/api/notices",
+        "/api/widget/unit",
+        "/api/dossiers/news",
+        "/api/dossiers/news/ack",
+    }
+)
 
 
 def cors_origins(value: str | None = None) -> list[str]:

@@ -1,4 +1,5 @@
-"""The embeddable web chat widget: its two static files and the history it re-renders on load.
+"""The embeddable web chat widget: its two static files, the history it re-renders on load, and
+which unit its ``data-unit`` stands for (``GET /api/widget/unit``).
 
 A site embeds the assistant with one tag (the script finds the API from its own ``src``)::
 
@@ -24,7 +25,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.chat.schemas import WEB_SENDER_DESCRIPTION, WEB_SENDER_PATTERN, HandoffInfo, WebSender
+from api.chat.schemas import MAX_UNIT_CHARS, WEB_SENDER_DESCRIPTION, WEB_SENDER_PATTERN, HandoffInfo, WebSender
 from api.chat.service import handoff_info
 from api.console.live import (
     MAX_STREAM_SECONDS,
@@ -39,6 +40,7 @@ from api.errors import error_responses
 from api.rasa.gateway import RasaGateway, RasaUnavailable, sender_tag
 from api.rasa.tracker import events_of, history_from_events
 from core.db import session_scope
+from servicedesk.conversations.units import official_unit
 from servicedesk.handoff import service as handoff_service
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,41 @@ async def widget_js() -> FileResponse:
 @router.api_route("/widget.css", methods=["GET", "HEAD"], include_in_schema=False)
 async def widget_css() -> FileResponse:
     return FileResponse(STATIC_DIR / "widget.css", media_type="text/css; charset=utf-8", headers=_STATIC_HEADERS)
+
+
+class WidgetUnit(BaseModel):
+    code: str = Field(description="Official code of the current unit")
+    name: str
+    province: str
+
+
+class WidgetUnitResponse(BaseModel):
+    unit: WidgetUnit | None = Field(description="The current unit the text names without doubt, or null")
+
+
+def _widget_unit(name: str) -> WidgetUnit | None:
+    with session_scope() as session:
+        unit = official_unit(session, name)
+    return WidgetUnit(code=unit.code, name=unit.name, province=unit.province_name) if unit else None
+
+
+@router.get("/api/widget/unit", response_model=WidgetUnitResponse)
+async def widget_unit(
+    name: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_UNIT_CHARS,
+            description="The widget's data-unit: a unit code, or a current or former commune name",
+        ),
+    ],
+) -> JSONResponse:
+    """Which current unit a widget's ``data-unit`` stands for (a code, a current name, or the
+    name or code of a former unit that went whole to one current unit); ``unit`` null otherwise.
+    Whoever embeds the widget can check here that the assistant knows their commune."""
+    unit = await asyncio.to_thread(_widget_unit, name)
+    body = WidgetUnitResponse(unit=unit).model_dump()
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 
 class HistoryMessage(BaseModel):

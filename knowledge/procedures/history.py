@@ -36,6 +36,7 @@ FIELD_LABELS: dict[str, str] = {
     "channels": "cách thức thực hiện",
     "documents": "thành phần hồ sơ",
     "guidance": "hướng dẫn thêm về hồ sơ",
+    "checklist_questions": "câu hỏi lập danh sách giấy tờ",
     "conditions": "yêu cầu, điều kiện",
     "result": "kết quả",
     "legal_basis": "căn cứ pháp lý",
@@ -65,6 +66,11 @@ SUBFIELD_LABELS: dict[str, str] = {
     "number": "số hiệu",
     "title": "trích yếu",
     "text": "nội dung",
+    "applies_when": "áp dụng khi",
+    "form_url": "đường dẫn mẫu đơn",
+    "key": "mã",
+    "options": "lựa chọn",
+    "ask_when": "chỉ hỏi khi",
 }
 FIELD_ORDER: tuple[str, ...] = tuple(ProcedureRecord.model_fields)
 
@@ -172,6 +178,10 @@ def _format_item(item: Any) -> str:
             value = FEE_KIND_LABELS.get(value, value)
         elif key == "deadline_kind":
             value = DEADLINE_KIND_LABELS.get(value, value)
+        elif key in ("applies_when", "ask_when") and isinstance(value, dict):
+            value = f"câu {value.get('question')} là {' hoặc '.join(map(str, value.get('options') or []))}"
+        elif key == "options" and isinstance(value, list):
+            value = ", ".join(f"{o.get('key')} = {o.get('label')}" if isinstance(o, dict) else str(o) for o in value)
         parts.append(f"{SUBFIELD_LABELS.get(key, key)}: {_scalar(value)}")
     return "; ".join(parts) or "—"
 

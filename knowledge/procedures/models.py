@@ -49,6 +49,9 @@ class Procedure(Base):
     guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"kind": ..., "detail": ...}] set by the importer for editors to confirm (facts.QUALITY_FLAG_KINDS).
     quality_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The questions that decide which documents a citizen's own case needs (knowledge/checklists):
+    # [{"key", "text", "options": [{"key", "label"}], "ask_when": {"question", "options"} | null}].
+    checklist_questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Where the record came from: "seed" (reviewed files in the repository), "import", "admin".
     origin: Mapped[str] = mapped_column(String(16), default="seed")
     published: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -103,6 +106,12 @@ class ProcedureDocument(Base):
     count: Mapped[int | None]
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     condition: Mapped[str | None] = mapped_column(Text)
+    # {"question": key, "options": [option keys]}: the document applies when the citizen's answer
+    # to that checklist question is one of the options. None: always when required, "có thể cần"
+    # (with ``condition`` verbatim) when not.
+    applies_when: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The form's download link, only where the source gives one (never guessed).
+    form_url: Mapped[str | None] = mapped_column(String(1000))
 
     procedure: Mapped[Procedure] = relationship(back_populates="documents")
 

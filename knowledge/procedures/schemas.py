@@ -55,6 +55,42 @@ class ChannelRecord(_Strict):
         return self
 
 
+# A checklist question's key and its options' keys: short ASCII words ("bo_roi", "co"). The key
+# "_channel" is the built-in "how will you submit" question (knowledge/checklists/service.py),
+# whose options are the channel kinds; documents may depend on it too.
+CHANNEL_QUESTION_KEY = "_channel"
+_KEY = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class AppliesWhenRecord(_Strict):
+    """A document applies (or a question is asked) when the answer to ``question`` is one of ``options``."""
+
+    question: str = Field(min_length=1, max_length=40)
+    options: list[str] = Field(min_length=1)
+
+
+class ChecklistOptionRecord(_Strict):
+    key: str = Field(pattern=_KEY)
+    label: str = Field(min_length=1, max_length=120)
+
+
+class ChecklistQuestionRecord(_Strict):
+    key: str = Field(pattern=_KEY)
+    text: str = Field(min_length=3, max_length=300)
+    options: list[ChecklistOptionRecord] = Field(min_length=2, max_length=8)
+    ask_when: AppliesWhenRecord | None = None
+
+    @model_validator(mode="after")
+    def _unique_options(self) -> ChecklistQuestionRecord:
+        keys = [o.key for o in self.options]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"câu hỏi {self.key}: trùng mã lựa chọn")
+        labels = [normalize_folded(o.label) for o in self.options]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"câu hỏi {self.key}: trùng nhãn lựa chọn")
+        return self
+
+
 class DocumentRecord(_Strict):
     name: str = Field(min_length=2)
     form: str | None = None
@@ -62,6 +98,9 @@ class DocumentRecord(_Strict):
     count: int | None = Field(default=None, ge=0)
     required: bool = True
     condition: str | None = None
+    # Which checklist answer makes this document apply (None: always / "có thể cần").
+    applies_when: AppliesWhenRecord | None = None
+    form_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://\S+$")
 
 
 class QualityFlagRecord(_Strict):
@@ -99,6 +138,8 @@ class ProcedureRecord(_Strict):
     documents: list[DocumentRecord] = Field(default_factory=list)
     # Prose lines the source put in its documents table: shown after the documents, never as one.
     guidance: list[str] = Field(default_factory=list)
+    # The questions that decide which documents a citizen's own case needs (personal checklist).
+    checklist_questions: list[ChecklistQuestionRecord] = Field(default_factory=list)
     conditions: str | None = None
     result: str | None = None
     legal_basis: list[LegalBasisRecord] = Field(default_factory=list)
@@ -119,6 +160,43 @@ class ProcedureRecord(_Strict):
             if key and key not in unique:
                 unique[key] = alias
         return sorted(unique.values())
+
+    @model_validator(mode="after")
+    def _checklist_refers_to_known_answers(self) -> ProcedureRecord:
+        problems = checklist_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def checklist_problems(record: ProcedureRecord) -> list[str]:
+    """Questions and documents' ``applies_when`` that refer to no question or option (a question
+    may only depend on one asked before it), in Vietnamese for the editor."""
+    problems: list[str] = []
+    channel_kinds: list[str] = list(dict.fromkeys(c.kind for c in record.channels))
+    known: dict[str, list[str]] = {CHANNEL_QUESTION_KEY: channel_kinds}
+    for question in record.checklist_questions:
+        if question.key in known:
+            problems.append(f"câu hỏi {question.key}: trùng mã câu hỏi")
+        if question.ask_when is not None:
+            problems += _refers(f"câu hỏi {question.key} (chỉ hỏi khi)", question.ask_when, known, earlier_only=True)
+        known[question.key] = [o.key for o in question.options]
+    for i, document in enumerate(record.documents, start=1):
+        if document.applies_when is not None:
+            problems += _refers(f"giấy tờ {i} ({document.name[:40]})", document.applies_when, known)
+    return problems
+
+
+def _refers(
+    where: str, rule: AppliesWhenRecord, known: dict[str, list[str]], *, earlier_only: bool = False
+) -> list[str]:
+    if rule.question not in known:
+        before = "đứng trước" if earlier_only else "có"
+        return [f"{where}: không có câu hỏi {before} mã “{rule.question}”"]
+    unknown = [o for o in rule.options if o not in known[rule.question]]
+    if unknown:
+        return [f"{where}: câu hỏi {rule.question} không có lựa chọn {', '.join(unknown)}"]
+    return []
 
 
 class ProcedureSummary(BaseModel):

@@ -109,10 +109,13 @@ def to_record(procedure: Procedure) -> ProcedureRecord:
                     "count": d.count,
                     "required": d.required,
                     "condition": d.condition,
+                    "applies_when": d.applies_when,
+                    "form_url": d.form_url,
                 }
                 for d in procedure.documents
             ],
             "guidance": list(procedure.guidance or []),
+            "checklist_questions": list(procedure.checklist_questions or []),
             "conditions": procedure.conditions,
             "result": procedure.result,
             "legal_basis": procedure.legal_basis,
@@ -181,8 +184,11 @@ def upsert(
         setattr(procedure, name, getattr(record, name))
     procedure.legal_basis = [lb.model_dump() for lb in record.legal_basis]
     procedure.quality_flags = [flag.model_dump() for flag in record.quality_flags]
+    procedure.checklist_questions = [q.model_dump(mode="json") for q in record.checklist_questions]
     procedure.channels = [ProcedureChannel(position=i, **c.model_dump()) for i, c in enumerate(record.channels)]
-    procedure.documents = [ProcedureDocument(position=i, **d.model_dump()) for i, d in enumerate(record.documents)]
+    procedure.documents = [
+        ProcedureDocument(position=i, **d.model_dump(mode="json")) for i, d in enumerate(record.documents)
+    ]
     _replace_aliases(session, procedure, record.aliases)
     session.flush()
 

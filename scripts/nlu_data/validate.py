@@ -44,6 +44,10 @@ INTENTS = [
     "request_human",
     "give_feedback",
     "rate_service",
+    "ask_checklist",
+    "subscribe_dossier_news",
+    "unsubscribe_dossier_news",
+    "request_callback",
 ]
 MARKUP = re.compile(r"\[([^\]]+)\]\((\w+)\)")
 

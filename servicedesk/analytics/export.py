@@ -39,6 +39,8 @@ TOTAL_LABELS = {
     "ratings": "Số lượt đánh giá",
     "rating_average": "Điểm hài lòng trung bình",
     "feedback": "Phản ánh, kiến nghị",
+    "callbacks": "Yêu cầu gọi lại",
+    "callbacks_done": "Yêu cầu gọi lại đã gọi xong",
 }
 DAY_LABELS = {
     "conversations": "Số cuộc trò chuyện",
@@ -56,6 +58,7 @@ GROUP_LABELS = {
     "handoff_rate": "Tỷ lệ chuyển cán bộ",
     "ratings": "Số lượt đánh giá",
     "rating_average": "Điểm hài lòng trung bình",
+    "callbacks": "Yêu cầu gọi lại",
 }
 
 

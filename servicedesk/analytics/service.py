@@ -27,6 +27,7 @@ from core.labels import CHAT_CHANNEL_LABELS, chat_channel_label, intent_label
 from core.privacy import sender_hash
 from knowledge.procedures.models import Procedure
 from knowledge.units.models import AdministrativeUnit
+from servicedesk.callbacks.models import CallbackRequest
 from servicedesk.conversations.models import ConversationTurn
 from servicedesk.feedback.models import Feedback
 from servicedesk.handoff.models import HandoffRequest
@@ -141,6 +142,7 @@ class GroupStats:
     handoff_rate: float | None = None
     ratings: int = 0
     rating_average: float | None = None
+    callbacks: int = 0
 
 
 @dataclass
@@ -159,6 +161,8 @@ class Totals:
     ratings: int = 0
     rating_average: float | None = None
     feedback: int = 0
+    callbacks: int = 0  # call-backs requested in the range
+    callbacks_done: int = 0  # of those, the ones an officer has marked done
 
 
 @dataclass
@@ -207,6 +211,7 @@ class _Group:
     fallbacks: int = 0
     handoffs: int = 0
     ratings: list[int] = field(default_factory=list)
+    callbacks: int = 0
 
     def stats(self, key: str, label: str) -> GroupStats:
         conversations = len(self.conversations)
@@ -221,6 +226,7 @@ class _Group:
             handoff_rate=_rate(self.handoffs, conversations),
             ratings=len(self.ratings),
             rating_average=_average(self.ratings),
+            callbacks=self.callbacks,
         )
 
 
@@ -301,6 +307,7 @@ def report(session: Session, filters: Filters) -> AnalyticsReport:
     distribution = _count_ratings(session, filters, totals, by_channel, by_unit, sender_unit)
     totals.handoff_rate = _rate(totals.handoffs, totals.conversations)
     totals.feedback = _count_feedback(session, filters, sender_unit)
+    _count_callbacks(session, filters, totals, by_channel, by_unit, sender_unit)
 
     top_procedures = _top(procedures)
     names: dict[str, str] = {
@@ -379,12 +386,14 @@ def _count_handoffs(
         HandoffRequest.status,
         HandoffRequest.channel,
         HandoffRequest.sender_id,
+        HandoffRequest.unit_code,
     ).where(HandoffRequest.created_at >= since, HandoffRequest.created_at < until)
     if filters.channel:
         stmt = stmt.where(HandoffRequest.channel == filters.channel)
     waits: list[float] = []
-    for created_at, taken_at, status, channel, sender_id in _stream(session, stmt):
-        unit = _unit_of(sender_hash(sender_id), sender_unit)
+    for created_at, taken_at, status, channel, sender_id, unit_code in _stream(session, stmt):
+        # The unit the request was made from (widget data-unit), else the sender's in the range.
+        unit = unit_code or _unit_of(sender_hash(sender_id), sender_unit)
         if filters.unit and unit != filters.unit:
             continue
         totals.handoffs += 1
@@ -440,3 +449,28 @@ def _count_feedback(session: Session, filters: Filters, sender_unit: dict[str, s
     return sum(
         1 for (sender,) in _stream(session, stmt) if not filters.unit or _unit_of(sender, sender_unit) == filters.unit
     )
+
+
+def _count_callbacks(
+    session: Session,
+    filters: Filters,
+    totals: Totals,
+    by_channel: dict[str, _Group],
+    by_unit: dict[str, _Group],
+    sender_unit: dict[str, str],
+) -> None:
+    """Call-backs requested in the range, and how many of them an officer has marked done."""
+    since, until = filters.utc_bounds
+    stmt = select(
+        CallbackRequest.status, CallbackRequest.channel, CallbackRequest.sender_id, CallbackRequest.unit_code
+    ).where(CallbackRequest.created_at >= since, CallbackRequest.created_at < until)
+    if filters.channel:
+        stmt = stmt.where(CallbackRequest.channel == filters.channel)
+    for status, channel, sender_id, unit_code in _stream(session, stmt):
+        unit = unit_code or _unit_of(sender_hash(sender_id), sender_unit)
+        if filters.unit and unit != filters.unit:
+            continue
+        totals.callbacks += 1
+        totals.callbacks_done += status == "done"
+        by_channel[channel].callbacks += 1
+        by_unit[unit].callbacks += 1

@@ -33,6 +33,8 @@ class HandoffRequest(Base):
     channel: Mapped[str] = mapped_column(String(16), default="web")
     reason: Mapped[str | None] = mapped_column(Text)
     procedure_code: Mapped[str | None] = mapped_column(String(64))
+    # The official code of the citizen's unit (widget data-unit), for the console's unit filter.
+    unit_code: Mapped[str | None] = mapped_column(String(8), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
     taken_by: Mapped[str | None] = mapped_column(String(255))
@@ -56,3 +58,13 @@ class HandoffMessage(Base):
     agent_name: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OfficerPresence(Base):
+    """When each officer's console last said it was open: who is on duty right now
+    (``servicedesk/handoff/presence.py``). One row per officer, overwritten by each ping."""
+
+    __tablename__ = "officer_presence"
+
+    username: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

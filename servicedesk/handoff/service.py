@@ -10,9 +10,9 @@ audit entry in the same transaction. Telling Rasa and the citizen's channel is t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,27 +21,48 @@ from core.audit.actor import Actor
 from core.audit.service import record
 from core.db import rows_changed, utcnow
 from core.errors import ConflictError, DomainError, ForbiddenError, InvalidError, NotFoundError
+from core.settings import Settings, get_settings
+from servicedesk.handoff.hours import VIETNAM, office_hours
 from servicedesk.handoff.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     HandoffMessage,
     HandoffRequest,
 )
+from servicedesk.handoff.presence import officers_online
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-# Office hours of the hotline (giờ hành chính): Monday–Friday, morning and afternoon sessions.
-OFFICE_SESSIONS = ((dt.time(7, 30), dt.time(11, 30)), (dt.time(13, 0), dt.time(17, 0)))
-OFFICE_HOURS_TEXT = "Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:00–17:00"
 MAX_TEXT_CHARS = 2000  # what a citizen may send (api/chat/schemas.py), and what an officer may
 
 CITIZEN_VISIBLE_KINDS = ("message", "taken", "closed")
+UNIT_CODE = re.compile(r"[0-9]{2,8}")  # official unit codes (servicedesk/conversations/units.py)
 
 
-def in_office_hours(moment: dt.datetime) -> bool:
-    local = moment.astimezone(VIETNAM)
-    if local.weekday() >= 5:
-        return False
-    return any(start <= local.time() < end for start, end in OFFICE_SESSIONS)
+def in_office_hours(moment: dt.datetime, settings: Settings | None = None) -> bool:
+    """Whether officers answer at ``moment`` (the ``office_hours`` setting; servicedesk/handoff/hours.py)."""
+    return office_hours(settings).contains(moment)
+
+
+def unit_code_or_none(value: str | None) -> str | None:
+    """An official unit code ("26743"), or None for anything else (never stored as free text)."""
+    code = (value or "").strip()
+    return code if UNIT_CODE.fullmatch(code) else None
+
+
+def office_hours_text(settings: Settings | None = None) -> str:
+    """The schedule in words, e.g. "Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:00–17:00"."""
+    return office_hours(settings).text()
+
+
+def callback_offer_needed(session: Session, settings: Settings, now: dt.datetime | None = None) -> bool:
+    """Whether a citizen asking for a person should be offered a call back: out of office hours,
+    or in office hours with no officer's console open (``settings.agent_online_seconds``)."""
+    moment = now or dt.datetime.now(tz=VIETNAM)
+    # The deployment's own settings go through in_office_hours(moment), the one place tests stub
+    # the office clock (as request_handoff does); other settings are read directly.
+    office = in_office_hours(moment) if settings is get_settings() else office_hours(settings).contains(moment)
+    if not office:
+        return True
+    return officers_online(session, within_seconds=settings.agent_online_seconds, now=moment) == 0
 
 
 class Agent(Protocol):
@@ -102,9 +123,14 @@ def request_handoff(
     reason: str | None = None,
     procedure_code: str | None = None,
     now: dt.datetime | None = None,
+    unit_code: str | None = None,
 ) -> HandoffOutcome:
-    """Records the request (once: asking again while waiting keeps the same place in the queue)."""
+    """Records the request (once: asking again while waiting keeps the same place in the queue).
+
+    ``unit_code``: the official code of the citizen's unit (the widget's ``data-unit``), so each
+    commune's officers can filter the console's queue."""
     now = now or dt.datetime.now(tz=VIETNAM)
+    unit_code = unit_code_or_none(unit_code)
     office = in_office_hours(now)
     open_request = session.scalars(
         select(HandoffRequest)
@@ -117,6 +143,7 @@ def request_handoff(
             channel=channel,
             reason=reason,
             procedure_code=procedure_code,
+            unit_code=unit_code,
             status="queued" if office else "out_of_hours",
             created_at=now.astimezone(dt.UTC).replace(tzinfo=None),
         )
@@ -129,6 +156,8 @@ def request_handoff(
             open_request.status = "queued"  # asked again once the office opened: now in the queue
         if procedure_code and not open_request.procedure_code:
             open_request.procedure_code = procedure_code
+        if unit_code and not open_request.unit_code:
+            open_request.unit_code = unit_code
     position = 0
     if office:
         position = (
@@ -152,15 +181,17 @@ def get_request(session: Session, request_id: int) -> HandoffRequest:
     return request
 
 
-def queue(session: Session) -> list[HandoffRequest]:
-    """What the console lists: requests waiting for an officer and conversations being handled."""
-    return list(
-        session.scalars(
-            select(HandoffRequest)
-            .where(HandoffRequest.status.in_(ACTIVE_STATUSES))
-            .order_by(HandoffRequest.created_at, HandoffRequest.id)
-        )
+def queue(session: Session, *, unit_code: str | None = None) -> list[HandoffRequest]:
+    """What the console lists: requests waiting for an officer and conversations being handled
+    (of one unit when ``unit_code`` is given)."""
+    query = (
+        select(HandoffRequest)
+        .where(HandoffRequest.status.in_(ACTIVE_STATUSES))
+        .order_by(HandoffRequest.created_at, HandoffRequest.id)
     )
+    if unit_code:
+        query = query.where(HandoffRequest.unit_code == unit_code)
+    return list(session.scalars(query))
 
 
 def active_for_sender(session: Session, sender_id: str) -> HandoffRequest | None:

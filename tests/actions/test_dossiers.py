@@ -8,10 +8,20 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dossiers import STOPPED, VERIFIED, ActionDossierStatus, ValidateDossierForm, client_identity
-from tests.actions.conftest import message, slot_event, tracker, user_event
+from actions.dossiers import (
+    STOPPED,
+    VERIFIED,
+    ActionDossierStatus,
+    ValidateDossierForm,
+    client_identity,
+    news_offer_buttons,
+)
+from core.settings import get_settings
+from servicedesk.dossier_news.service import consent_text
+from tests.actions.conftest import button, message, slot_event, tracker, user_event
 
 DEMO_1 = "000.00.01.DEMO-250710-0001"  # phone 0900000001, Đăng ký khai sinh, returned
+DEMO_2 = "000.00.01.DEMO-250714-0002"  # phone 0900000002, Đăng ký tạm trú, processing
 DEMO_3 = "000.00.01.DEMO-250710-0003"
 FORMAT_HINT = (
     "Mã hồ sơ chưa đúng định dạng ạ. Mã hồ sơ có dạng 000.00.01.H29-250710-0012: mã cơ quan tiếp nhận, "
@@ -92,7 +102,8 @@ async def test_the_form_rejects_a_malformed_code(dispatcher: CollectingDispatche
 async def test_the_right_digits_show_the_status(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> None:
     state = _asking_digits("0001", DEMO_1, "web-dossier-right")
     result = await ValidateDossierForm().validate_phone_last4("0001", dispatcher, state, domain)
-    assert result == {"phone_last4": VERIFIED}
+    # The verified dossier is kept for dossier news; a finished one is offered none.
+    assert result == {"phone_last4": VERIFIED, "verified_dossier_code": DEMO_1, "verified_dossier_status": "returned"}
     [shown] = dispatcher.messages
     lines = shown["text"].split("\n")
     assert lines[:5] == [
@@ -104,6 +115,22 @@ async def test_the_right_digits_show_the_status(dispatcher: CollectingDispatcher
     ]
     assert "Đã trả kết quả" in lines[5] and lines[6] == "Quá trình xử lý:"
     assert shown == message(shown["text"])  # text only: no buttons, no card
+
+
+@pytest.mark.asyncio
+async def test_a_dossier_in_progress_is_offered_news_with_consent(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    state = _asking_digits("0002", DEMO_2, "web-dossier-news-offer")
+    result = await ValidateDossierForm().validate_phone_last4("0002", dispatcher, state, domain)
+    assert result == {"phone_last4": VERIFIED, "verified_dossier_code": DEMO_2, "verified_dossier_status": "processing"}
+    [status, offer] = dispatcher.messages
+    assert DEMO_2 in status["text"]
+    assert offer == message(consent_text(get_settings().dossier), buttons=news_offer_buttons())
+    assert news_offer_buttons() == [
+        button("Đồng ý nhận tin", "/subscribe_dossier_news"),
+        button("Không cần", "/deny"),
+    ]
 
 
 @pytest.mark.asyncio
@@ -197,7 +224,11 @@ async def test_the_form_verifies_the_digits_through_its_own_run(
         slots={"dossier_code": DEMO_1, "phone_last4": "0001", "requested_slot": "phone_last4"},
         metadata={"client": "a" * 64, "channel": "web"},
     )
-    assert await ValidateDossierForm().run(dispatcher, state, domain) == [SlotSet("phone_last4", VERIFIED)]
+    assert await ValidateDossierForm().run(dispatcher, state, domain) == [
+        SlotSet("phone_last4", VERIFIED),
+        SlotSet("verified_dossier_code", DEMO_1),
+        SlotSet("verified_dossier_status", "returned"),
+    ]
     assert dispatcher.messages[0]["text"].startswith("(Dữ liệu minh họa, không phải hồ sơ thật.)\nHồ sơ " + DEMO_1)
 
 

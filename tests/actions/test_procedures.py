@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.procedures import ActionHandleInform, ActionProcedureAnswer
+from actions.procedures import CHECKLIST_BUTTON, CHECKLIST_OFFER, ActionHandleInform, ActionProcedureAnswer
 from core.db import session_scope
 from knowledge.centres import service as centres
 from knowledge.centres.answers import ASK_COMMUNE_FOR_CENTRE, centres_text
@@ -48,6 +48,11 @@ def test_a_question_naming_a_procedure_gets_that_answer_and_one_rating_offer(
     assert card["type"] == "procedure_card" and card["code"] == BIRTH
     assert dispatcher.messages == [
         message(documents, custom=card),
+        # Its documents depend on the case: the personal checklist is offered.
+        message(
+            CHECKLIST_OFFER,
+            buttons=[button(CHECKLIST_BUTTON, f'/ask_checklist{{"procedure_code": "{BIRTH}"}}')],
+        ),
         message(ASK_RATING, buttons=RATING_BUTTONS),
     ]
 

@@ -58,16 +58,17 @@ if "*" not in _origins and FOREIGN_ORIGIN not in _origins:
 def foreign_site(site: str) -> Iterator[str]:
     """A commune page on another origin whose only link to the assistant is the one script tag.
 
-    ``?color=...`` sets its data-color."""
+    ``?color=...`` sets its data-color, ``?unit=...`` its data-unit."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             query = parse_qs(urlsplit(self.path).query)
             colour = html.escape(query.get("color", ["#0b5394"])[0], quote=True)
+            unit = html.escape(query.get("unit", ["Xã Minh Họa"])[0], quote=True)
             page = (
                 "<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>Xã Minh Họa</title></head>"
                 "<body><h1>Ủy ban nhân dân xã Minh Họa</h1><p>Trang của một đơn vị khác.</p>"
-                f"<script src='{site}/widget.js' data-title='Hỏi đáp thủ tục' data-unit='Xã Minh Họa' "
+                f"<script src='{site}/widget.js' data-title='Hỏi đáp thủ tục' data-unit='{unit}' "
                 f"data-color='{colour}' data-position='left' defer></script></body></html>"
             ).encode()
             self.send_response(200)

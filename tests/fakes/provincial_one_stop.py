@@ -3,23 +3,29 @@
 Speaks the shape documented in servicedesk/dossiers/README.md, over real HTTP: ``serve(state)``
 runs it with uvicorn on a free localhost port in a background thread. The state can make it fail
 (HTTP 500 for the next N requests), hang (to provoke client timeouts), and it answers 401 to any
-token but its own. All data here is synthetic.
+token but its own. ``change_status`` moves a dossier on (what the dossier news poll finds) and
+``push_change`` calls the assistant's push endpoint the way a province would. All data here is
+synthetic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.server import start_in_thread
 
 DEFAULT_TOKEN = "test-token-0123456789"
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def synthetic_dossier(code: str = "000.00.01.H29-250710-0012", last4: str = "1234") -> dict[str, Any]:
@@ -64,6 +70,25 @@ class FakeOneStop:
 
     def add(self, dossier: dict[str, Any]) -> None:
         self.dossiers[dossier["MaHoSo"].upper()] = dossier
+
+    def change_status(
+        self, code: str, status: str, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> dict[str, Any]:
+        """The dossier moves to ``status`` (a provincial code, e.g. "DA_CO_KET_QUA") at ``at``
+        (default: now), as the province's officers would make it: TrangThai and a new history line."""
+        dossier = self.dossiers[code.upper()]
+        moment = (at or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).replace(microsecond=0)
+        event: dict[str, Any] = {"TrangThai": status, "ThoiGian": moment.isoformat()}
+        if note:
+            event["NoiDung"] = note
+        dossier["TrangThai"] = status
+        dossier["QuaTrinhXuLy"] = [*dossier.get("QuaTrinhXuLy", []), event]
+        return event
+
+    def lookups_of(self, code: str) -> int:
+        """How many times the dossier was fetched (GET), whoever asked."""
+        path = f"/api/v1/hoso/{code.upper()}"
+        return sum(1 for method, requested in self.requests if method == "GET" and requested.upper() == path.upper())
 
 
 def create_app(state: FakeOneStop) -> FastAPI:
@@ -111,6 +136,20 @@ def create_app(state: FakeOneStop) -> FastAPI:
         return {"hop_le": digits == dossier["_bon_so_cuoi"]}
 
     return app
+
+
+def push_change(
+    api_url: str, token: str | None, code: str, status: str | None = None, *, at: str | None = None
+) -> httpx.Response:
+    """What the province does after a change: POST /api/dossiers/events to the assistant's API,
+    with ``Authorization: Bearer <token>`` (none when ``token`` is None)."""
+    event: dict[str, Any] = {"MaHoSo": code}
+    if status:
+        event["TrangThai"] = status
+    if at:
+        event["ThoiGian"] = at
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.post(f"{api_url.rstrip('/')}/api/dossiers/events", json=event, headers=headers, timeout=10)
 
 
 @contextmanager

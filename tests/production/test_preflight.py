@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from cli.production import preflight_problems
 from cli.stack import free_port
@@ -151,3 +152,26 @@ def test_a_good_configuration_passes(tmp_path: Path) -> None:
         assert preflight_problems(settings, {"api": free_port()}) == []
     finally:
         drop_database(database)
+
+
+def test_office_hours_public_address_and_push_token_are_checked_before_start() -> None:
+    """A schedule that cannot be read, a public address without its scheme and a guessable push
+    token are each one Vietnamese line naming the variable (production and embedded alike)."""
+    from cli.production import citizen_facing_problems
+
+    fine = Settings(
+        office_hours="T2-T6 07:30-11:30, 13:00-17:00; T7 07:30-11:30", public_url="https://tthc.example.gov.vn"
+    )
+    assert citizen_facing_problems(fine) == []
+    broken = Settings(office_hours="thứ hai đến thứ sáu", public_url="tthc.example.gov.vn")
+    broken.dossier.push_token = SecretStr("short")
+    problems = citizen_facing_problems(broken)
+    assert [p.variable for p in problems] == ["TTHC_OFFICE_HOURS", "TTHC_PUBLIC_URL", "TTHC_DOSSIER_PUSH_TOKEN"]
+    assert all(p.message and "Traceback" not in p.message for p in problems)
+
+
+def test_embedded_run_refuses_unreadable_office_hours(tmp_path: Path) -> None:
+    result = run_cli({"TTHC_DATA_DIR": str(tmp_path), "TTHC_OFFICE_HOURS": "25:00-26:00"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output and "TTHC_OFFICE_HOURS" in output, output

@@ -79,6 +79,13 @@ PUBLIC_OPERATIONS = [
     ("GET", "/api/procedures/{code}", False),
     ("GET", "/api/units/resolve", True),
     ("GET", "/api/centres", True),
+    ("POST", "/api/checklists", True),
+    ("GET", "/api/checklists/{token}", True),
+    ("POST", "/api/dossiers/events", True),
+    ("GET", "/api/dossiers/news", True),
+    ("POST", "/api/dossiers/news/ack", True),
+    ("GET", "/api/notices", True),
+    ("GET", "/api/widget/unit", True),
     ("POST", "/webhooks/zalo", True),
 ]
 CASES = [

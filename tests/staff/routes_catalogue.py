@@ -11,9 +11,11 @@ SAMPLE_PATH_VALUES = {
     "version": "1",
     "token": "a" * 24,
     "request_id": "1",
+    "callback_id": "1",
     "turn_id": "1",
     "account_id": "1",
     "centre_id": "1",
+    "notice_id": "1",
     "job_id": "1",
 }
 

@@ -21,10 +21,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     "/staff": EVERYONE,  # the home page and logout
     "/staff/console": frozenset({"agent"}),
     "/staff/api/handoffs": frozenset({"agent"}),
+    "/staff/api/callbacks": frozenset({"agent"}),
+    "/staff/api/presence": frozenset({"agent"}),
     "/staff/api/suggestions": frozenset({"agent", "editor"}),
     "/staff/procedures": frozenset({"editor"}),
     "/staff/import": frozenset({"editor"}),
     "/staff/centres": frozenset({"editor"}),
+    "/staff/notices": frozenset({"editor"}),
     "/staff/learning": frozenset({"editor"}),
     "/staff/api/learning": frozenset({"editor"}),
     "/staff/analytics": frozenset({"analyst"}),

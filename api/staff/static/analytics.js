@@ -178,6 +178,7 @@
       fmt(g.fallback_rate, "rate"),
       fmt(g.handoffs) + (g.handoff_rate === null ? "" : " (" + fmt(g.handoff_rate, "rate") + ")"),
       g.ratings ? fmt(g.rating_average, "decimal") + " (" + fmt(g.ratings) + " lượt)" : "–",
+      fmt(g.callbacks || 0),
     ];
   }
 

@@ -1,6 +1,8 @@
 /*
  * Hotline console: suggestions for a caller's question, the live queue of handoff requests, and the
- * conversation an officer has taken (reply, hand back to the assistant).
+ * conversation an officer has taken (reply, hand back to the assistant). Also: the unit filter
+ * (shared with console-callbacks.js through the root's data-unit and a "console-unit" event), the
+ * tabs (queue / call-backs) and the presence ping that keeps the officer counted as on duty.
  *
  * Security: every piece of text from the server is inserted with textContent, never as HTML; links
  * accept http(s) URLs only. POSTs go through window.staffFetch (CSRF header).
@@ -11,6 +13,17 @@
   var root = document.getElementById("console");
   if (!root) return;
   var viewer = root.getAttribute("data-viewer") || "";
+  var UNIT_KEY = "tthc-console-unit";
+  var UNIT_RE = /^[0-9]{2,8}$/;
+  var unitFilter = readUnit();
+  root.setAttribute("data-unit", unitFilter);
+
+  function readUnit() {
+    try {
+      var stored = window.localStorage.getItem(UNIT_KEY) || "";
+      return UNIT_RE.test(stored) ? stored : "";
+    } catch (e) { return ""; }
+  }
 
   var LEVELS = { xa: "Cấp xã", tinh: "Cấp tỉnh", bo: "Cấp bộ", khac: "Cơ quan khác" };
   var FACT_LABELS = {
@@ -225,6 +238,7 @@
     if (request.procedure_name || request.procedure_code) {
       details.push("Thủ tục: " + (request.procedure_name || "") + (request.procedure_code ? " (" + request.procedure_code + ")" : ""));
     }
+    if (request.unit_code) details.push("Đơn vị: " + request.unit_code);
     if (request.reason) details.push("Lý do: " + request.reason);
     if (details.length) li.appendChild(el("p", { className: "queue-details", text: details.join(" · ") }));
     var when = request.status === "taken"
@@ -266,7 +280,8 @@
 
   function upsert(request) {
     if (!request || typeof request.id !== "number") return;
-    if (request.status === "closed") delete requests[request.id];
+    var otherUnit = unitFilter && request.unit_code !== unitFilter;
+    if (request.status === "closed" || otherUnit) delete requests[request.id];
     else requests[request.id] = request;
     if (request.id === openId) showRequest(request);
   }
@@ -306,8 +321,12 @@
     });
   }
 
+  function queueUrl() {
+    return "/staff/api/handoffs" + (unitFilter ? "?unit=" + encodeURIComponent(unitFilter) : "");
+  }
+
   function loadQueue() {
-    return api("/staff/api/handoffs").then(function (data) {
+    return api(queueUrl()).then(function (data) {
       requests = {};
       (data && Array.isArray(data.requests) ? data.requests : []).forEach(upsert);
       renderQueue();
@@ -430,7 +449,7 @@
   }
 
   function loadQueueQuietly() {
-    api("/staff/api/handoffs").then(function (data) {
+    api(queueUrl()).then(function (data) {
       requests = {};
       (data && Array.isArray(data.requests) ? data.requests : []).forEach(upsert);
       renderQueue();
@@ -487,6 +506,85 @@
     chat.hidden = true;
     renderQueue();
   });
+
+  // --- unit filter --------------------------------------------------------------------------------
+  var unitForm = document.getElementById("unit-filter-form");
+  var unitInput = document.getElementById("unit-filter");
+  var unitClear = document.getElementById("unit-filter-clear");
+  var emptyText = queueEmpty.textContent;
+
+  function applyUnit(value) {
+    unitFilter = value;
+    try {
+      if (value) window.localStorage.setItem(UNIT_KEY, value);
+      else window.localStorage.removeItem(UNIT_KEY);
+    } catch (e) { /* private mode: the filter lasts for this page only */ }
+    root.setAttribute("data-unit", value);
+    unitInput.value = value;
+    unitClear.hidden = !value;
+    queueEmpty.textContent = value ? "Chưa có yêu cầu nào của đơn vị " + value + "." : emptyText;
+    root.dispatchEvent(new CustomEvent("console-unit", { detail: { unit: value } }));
+  }
+
+  if (unitForm) {
+    unitInput.value = unitFilter;
+    unitClear.hidden = !unitFilter;
+    if (unitFilter) queueEmpty.textContent = "Chưa có yêu cầu nào của đơn vị " + unitFilter + ".";
+    unitForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = unitInput.value.trim();
+      if (value && !UNIT_RE.test(value)) {
+        unitInput.setCustomValidity("Mã đơn vị gồm 2 đến 8 chữ số, ví dụ 26743.");
+        unitInput.reportValidity();
+        return;
+      }
+      unitInput.setCustomValidity("");
+      applyUnit(value);
+      loadQueueQuietly();
+    });
+    unitInput.addEventListener("input", function () { unitInput.setCustomValidity(""); });
+    unitClear.addEventListener("click", function () { applyUnit(""); loadQueueQuietly(); unitInput.focus(); });
+  }
+
+  // --- tabs: the queue and the call-backs ------------------------------------------------------------
+  var tabs = Array.prototype.slice.call(root.querySelectorAll('[role="tab"]'));
+  function selectTab(tab, focus) {
+    tabs.forEach(function (other) {
+      var selected = other === tab;
+      other.setAttribute("aria-selected", selected ? "true" : "false");
+      other.tabIndex = selected ? 0 : -1;
+      var panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !selected;
+    });
+    if (focus) tab.focus();
+    root.dispatchEvent(new CustomEvent("console-tab", { detail: { tab: tab.id } }));
+  }
+  tabs.forEach(function (tab, index) {
+    tab.addEventListener("click", function () { selectTab(tab, false); });
+    tab.addEventListener("keydown", function (event) {
+      var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+      if (!step) return;
+      event.preventDefault();
+      selectTab(tabs[(index + step + tabs.length) % tabs.length], true);
+    });
+  });
+
+  // --- presence: this officer is on duty while the console is open ------------------------------
+  var presenceStatus = document.getElementById("presence-status");
+  var pingSeconds = Math.max(5, parseInt(root.getAttribute("data-ping-seconds") || "30", 10) || 30);
+  function ping() {
+    api("/staff/api/presence", { method: "POST", body: {} }).then(function (data) {
+      if (!presenceStatus || !data || typeof data.online !== "number") return;
+      presenceStatus.textContent = "Anh/chị đang trực · " + data.online + " cán bộ đang trực";
+      presenceStatus.className = "presence live";
+    }).catch(function (error) {
+      if (!presenceStatus) return;
+      presenceStatus.textContent = "Chưa báo được trạng thái trực: " + errorText(error);
+      presenceStatus.className = "presence down";
+    });
+  }
+  ping();
+  setInterval(ping, pingSeconds * 1000);
 
   loadQueue();
 })();

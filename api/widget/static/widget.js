@@ -16,6 +16,11 @@
  * When the citizen asks for a person, the API says so (`handoff` in its answers) and the widget
  * listens to GET /api/chat/events (Server-Sent Events) for the officer's lines until the
  * conversation is handed back to the assistant.
+ *
+ * data-unit may be the commune's name (current, or its name before the 2025 merger) or its
+ * official code. When the panel opens the widget shows, as a banner, the notices in force for its
+ * unit (GET /api/notices?unit=…: holiday closures, portal maintenance), and the news of dossiers
+ * the citizen asked to follow (GET /api/dossiers/news?sender=…), acknowledged once shown.
  */
 (function () {
   "use strict";
@@ -48,6 +53,9 @@
     officer: "Cán bộ",
     officerSays: "Cán bộ hỗ trợ: ",
     notice: "Thông báo: ",
+    notices: "Thông báo của đơn vị",
+    hideNotices: "Ẩn thông báo",
+    news: "Tin về hồ sơ",
     newTab: " (mở trong thẻ mới)",
     suggestions: "Câu hỏi gợi ý",
     quickReplies: "Lựa chọn trả lời",
@@ -92,6 +100,8 @@
   var config = {
     title: cleanText(data.title, "Trợ lý thủ tục hành chính", 80),
     unit: cleanText(data.unit, "", 120),
+    // An official code ("26743") is shown by its unit's name once the API has told it.
+    unitIsCode: /^[0-9]{2}(?:[0-9]{3})?$/.test(cleanText(data.unit, "", 120)),
     greeting: cleanText(data.greeting, "", 400),
     launcherLabel: cleanText(data.launcherLabel, "Hỏi đáp thủ tục", 40),
     position: data.position === "left" ? "left" : "right",
@@ -100,7 +110,7 @@
   if (!config.greeting) {
     config.greeting =
       "Xin chào anh/chị! Em là trợ lý ảo hỗ trợ thủ tục hành chính" +
-      (config.unit ? " của " + config.unit : "") +
+      (config.unit && !config.unitIsCode ? " của " + config.unit : "") +
       ". Anh/chị có thể hỏi về hồ sơ cần chuẩn bị, lệ phí, thời hạn giải quyết, nơi nộp hoặc tra cứu hồ sơ đã nộp.";
   }
 
@@ -260,7 +270,9 @@
   }, [icon(ICONS.chat, 26), el("span", { className: "launcher-label", text: config.launcherLabel })]);
 
   var title = el("h2", { id: "tthc-title", className: "title", text: config.title });
-  var subtitle = config.unit ? el("p", { id: "tthc-subtitle", className: "subtitle", text: config.unit }) : null;
+  var subtitle = config.unit
+    ? el("p", { id: "tthc-subtitle", className: "subtitle", text: config.unitIsCode ? "" : config.unit, hidden: config.unitIsCode })
+    : null;
   var closeButton = el("button", { type: "button", className: "icon-button close", "aria-label": TEXT.close, title: TEXT.close },
     [icon(ICONS.close, 22)]);
   var log = el("div", {
@@ -273,6 +285,10 @@
     [el("span", { className: "dot" }), el("span", { className: "dot" }), el("span", { className: "dot" })]);
   var typing = el("div", { className: "typing", role: "status" }, [typingDots, typingText]);
   var scroller = el("div", { className: "scroller" }, [log, typing]);
+  // The unit's notices in force: a banner between the header and the conversation.
+  var noticeList = el("div", { className: "notice-list" });
+  var hideNoticesButton = el("button", { type: "button", className: "notices-hide", text: TEXT.hideNotices });
+  var notices = el("section", { className: "notices", "aria-label": TEXT.notices, hidden: true }, [noticeList, hideNoticesButton]);
   var input = el("textarea", {
     id: "tthc-input", className: "input", rows: "1", maxlength: String(MAX_CHARS), placeholder: TEXT.placeholder,
     autocomplete: "off", enterkeyhint: "send", "aria-describedby": "tthc-count"
@@ -289,6 +305,7 @@
     "aria-labelledby": "tthc-title", "aria-describedby": subtitle ? "tthc-subtitle" : null, hidden: true
   }, [
     el("header", { className: "header" }, [el("div", { className: "heading" }, [title, subtitle]), closeButton]),
+    notices,
     scroller,
     el("div", { className: "footer" }, [form, el("p", { className: "note" }, [counter, el("span", { text: TEXT.note })])])
   ]);
@@ -628,6 +645,136 @@
     }
   }
 
+  // --- notices of the unit: a banner when the panel opens --------------------------------------
+  var NOTICES_HIDDEN_KEY = "tthc-widget-notices-hidden";
+  var NOTICES_REFRESH_MS = 5 * 60 * 1000;
+  var noticesLoadedAt = 0;
+  var noticesLoading = false;
+  var shownNoticeIds = "";
+
+  function capitalised(value) {
+    return value ? value.charAt(0).toLocaleUpperCase("vi") + value.slice(1) : value;
+  }
+
+  function showNotices(items) {
+    while (noticeList.firstChild) noticeList.removeChild(noticeList.firstChild);
+    shownNoticeIds = items.map(function (n) { return String(n.id); }).join(",");
+    items.forEach(function (n) {
+      var warning = n.severity === "warning";
+      var item = el("div", { className: "notice-item" + (warning ? " warning" : ""), role: warning ? "alert" : null }, [
+        el("span", { className: "sr-only", text: TEXT.notice }),
+        el("strong", { className: "notice-title", text: text(n.title) })
+      ]);
+      var body = el("p", { className: "notice-body" });
+      body.appendChild(linkified(text(n.body)));
+      item.appendChild(body);
+      if (text(n.until)) item.appendChild(el("p", { className: "notice-until", text: capitalised(text(n.until)) + "." }));
+      noticeList.appendChild(item);
+    });
+    var hidden = shownNoticeIds && storageGet("sessionStorage", NOTICES_HIDDEN_KEY) === shownNoticeIds;
+    notices.hidden = !items.length || hidden;
+  }
+
+  hideNoticesButton.addEventListener("click", function () {
+    notices.hidden = true;
+    storageSet("sessionStorage", NOTICES_HIDDEN_KEY, shownNoticeIds); // until other notices come
+    input.focus({ preventScroll: true });
+  });
+
+  function showUnitName(unit) {
+    if (!subtitle || !config.unitIsCode || !unit || !text(unit.name)) return;
+    subtitle.textContent = text(unit.name) + (text(unit.province) ? ", " + text(unit.province) : "");
+    subtitle.hidden = false;
+  }
+
+  function loadNotices() {
+    if (noticesLoading || Date.now() - noticesLoadedAt < NOTICES_REFRESH_MS) return;
+    noticesLoading = true;
+    var url = config.base + "/api/notices" + (config.unit ? "?unit=" + encodeURIComponent(config.unit) : "");
+    fetch(url, { credentials: "omit" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (body) {
+      noticesLoadedAt = Date.now();
+      if (!body || typeof body !== "object") return;
+      showUnitName(body.unit);
+      var items = Array.isArray(body.notices) ? body.notices.filter(function (n) {
+        return n && typeof n === "object" && text(n.title) && (typeof n.id === "number" || typeof n.id === "string");
+      }) : [];
+      showNotices(items);
+    }).catch(function () { /* no banner: the chat itself works */ }).then(function () {
+      noticesLoading = false;
+    });
+  }
+
+  // --- news of the dossiers the citizen follows: shown once, then acknowledged -------------------
+  var newsLoading = false;
+  var shownNews = {};
+
+  function formatTime(value) {
+    var iso = text(value);
+    // The API's times are UTC; one without an offset must not be read as the browser's time.
+    if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) iso += "Z";
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) return "";
+    try {
+      return when.toLocaleString("vi-VN", {
+        timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric"
+      });
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function addNews(item) {
+    var body = text(item.text);
+    if (!body) return null;
+    var at = formatTime(item.at);
+    var bubble = el("div", { className: "msg bot news" }, [
+      el("span", { className: "sr-only", text: TEXT.bot }),
+      el("span", { className: "author", text: TEXT.news + (at ? " · " + at : "") })
+    ]);
+    bubble.appendChild(linkified(body));
+    log.appendChild(bubble);
+    return bubble;
+  }
+
+  function acknowledge(ids) {
+    return fetch(config.base + "/api/dossiers/news/ack", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: sender, ids: ids }),
+      credentials: "omit"
+    }).catch(function () { /* shown again next time: better twice than never */ });
+  }
+
+  function loadNews() {
+    if (newsLoading) return;
+    newsLoading = true;
+    Promise.resolve(historyReady).then(function () {
+      return fetch(config.base + "/api/dossiers/news?sender=" + encodeURIComponent(sender), { credentials: "omit" });
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (body) {
+      var items = body && Array.isArray(body.news) ? body.news : [];
+      var ids = [], first = null;
+      items.forEach(function (item) {
+        if (!item || typeof item !== "object" || item.id === undefined || item.id === null) return;
+        var key = String(item.id);
+        if (!shownNews[key]) {
+          var node = addNews(item);
+          if (!node) return;
+          shownNews[key] = true;
+          if (!first) first = node;
+        }
+        ids.push(item.id);
+      });
+      if (first) { removeSuggestions(); scrollToEnd(first); }
+      if (ids.length) return acknowledge(ids);
+    }).catch(function () { /* no news endpoint, or offline: nothing to show */ }).then(function () {
+      newsLoading = false;
+    });
+  }
+
   // --- opening and closing ---------------------------------------------------------------------
   var savedOverflow = null;
   function isSmallScreen() { return window.matchMedia && window.matchMedia("(max-width: 479.98px)").matches; }
@@ -643,6 +790,8 @@
     }
     scrollToEnd();
     if (moveFocus) input.focus({ preventScroll: true });
+    loadNotices();
+    loadNews();
   }
 
   function closePanel(returnFocus) {
