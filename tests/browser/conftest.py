@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -189,10 +190,21 @@ def staff_page(browser: Browser) -> Callable[[str], Any]:
     return open_as
 
 
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def readme_image(screenshot: Path) -> None:
+    """Copies a test's screenshot over the README's image of the same name when asked
+    (``TTHC_README_IMAGES=1 make test``): a normal run leaves the repository's files alone."""
+    if os.environ.get("TTHC_README_IMAGES") == "1":
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, README_IMAGES / screenshot.name)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
-__all__ = ["Browser", "DESKTOP", "PHONE"]
+__all__ = ["Browser", "DESKTOP", "PHONE", "readme_image"]

@@ -15,13 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from core.db import make_engine
-from core.paths import ROOT
 from core.privacy import sender_hash
-from tests.browser.conftest import Browser
+from tests.browser.conftest import Browser, readme_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-SCREENSHOT = ROOT / "docs" / "images" / "console-callbacks.png"
+SCREENSHOT = "console-callbacks.png"  # also the README's image (tests/browser/conftest.readme_image)
 UNIT, OTHER_UNIT = "26743", "26116"  # Phường Bến Thành, Xã Tân Phú (seeded current units)
 # Synthetic numbers: none belongs to anyone.
 DUE_PHONE, DUE_MASKED = "0912 000 111", "09•• ••• 111"
@@ -110,8 +109,8 @@ def test_an_officer_calls_back_and_marks_it_done(
     order = [li.get_attribute("data-callback-id") for li in console.locator("#callbacks li.callback-item").all()]
     assert order.index(str(late_id)) < order.index(str(due_id))
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    console.screenshot(path=str(SCREENSHOT), full_page=True)
+    console.screenshot(path=str(artifacts / SCREENSHOT), full_page=True)
+    readme_image(artifacts / SCREENSHOT)
 
     due.get_by_role("button", name="Hiện số").click()
     number = due.locator("a.phone-full")

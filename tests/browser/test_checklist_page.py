@@ -11,12 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from core.paths import ROOT
-from tests.browser.conftest import Browser
+from tests.browser.conftest import Browser, readme_image
 
 pytestmark = pytest.mark.browser
-
-README_IMAGE = ROOT / "docs" / "images" / "checklist-print.png"
 
 
 def _save(site: str, **body: Any) -> dict[str, Any]:
@@ -51,9 +48,13 @@ def test_printable_page_of_a_saved_checklist(browser: Browser, site: str, artifa
     assert page.evaluate(
         "[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'DejaVu Sans' && f.status === 'loaded')"
     )
-    README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(README_IMAGE), full_page=True)
     page.screenshot(path=str(artifacts / "checklist-print.png"), full_page=True)
+    readme_image(artifacts / "checklist-print.png")
+
+    # The print button opens the browser's print dialog (its handler is a file: no inline script).
+    page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    page.get_by_role("button", name="In danh sách").click()
+    assert page.evaluate("window.__printed") == 1
 
     # Printed: no buttons on paper.
     page.emulate_media(media="print")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from core.audit.actor import Actor
 from core.db import make_engine
-from core.paths import ROOT
 from knowledge.notices import service
-from tests.browser.conftest import DESKTOP, Browser
+from tests.browser.conftest import DESKTOP, Browser, readme_image
 from tests.browser.test_widget import Widget
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -27,7 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 BEN_THANH, HOAN_KIEM = "26743", "00070"
 BEN_THANH_TITLE = "Phường Bến Thành nghỉ lễ Quốc khánh"
 HOAN_KIEM_TITLE = "Phường Hoàn Kiếm đổi giờ tiếp nhận hồ sơ"
-SCREENSHOT = ROOT / "docs" / "images" / "widget-notice.png"
 
 
 @pytest.fixture
@@ -126,8 +123,7 @@ def test_a_units_notice_shows_in_its_widget_only(
     assert acknowledged == [{"sender": widget.sender(), "ids": [41]}]
 
     page.screenshot(path=str(artifacts / "widget-notice.png"))
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifacts / "widget-notice.png", SCREENSHOT)
+    readme_image(artifacts / "widget-notice.png")
 
     # Hidden on request, for this tab, until other notices come.
     page.get_by_role("button", name="Ẩn thông báo").click()
