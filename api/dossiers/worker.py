@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.background import stop_task
 from core.db import get_sessionmaker
 from core.settings import DossierSettings
 from servicedesk.dossier_news import service
@@ -66,14 +67,8 @@ class NewsPoller:
     async def stop(self, grace_seconds: float = 10.0) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
-        except TimeoutError:
+        if await stop_task(self._task, grace_seconds):
             # Claims of a cancelled round end with their lease; those rows are polled again then.
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
             logger.warning("dossier news poller cancelled after %.0fs", grace_seconds)
 
     async def run_once(self) -> bool:

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 
+from api.background import stop_task
 from api.channels.zalo.client import ZaloError, ZaloRetryableError
 from api.channels.zalo.service import ZaloChannel, log_tag
 from servicedesk.zalo import inbox, outbox
@@ -47,13 +48,7 @@ class OutboxWorker:
     async def stop(self, grace_seconds: float) -> None:
         self._stopping.set()
         self.channel.wake()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        if await stop_task(self._task, grace_seconds):
             logger.warning(
                 "zalo outbox worker cancelled after %.0fs; unfinished sends retry after restart", grace_seconds
             )

@@ -22,20 +22,7 @@
   var loading = null;
   var revealed = {}; // id -> full number, kept only while this page shows the open call-back
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "className") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  var el = window.staffEl; // staff.js: builds nodes from text, never from HTML
 
   function api(url, options) {
     if (typeof window.staffFetch !== "function") return Promise.reject(new Error("Trang chưa tải xong, vui lòng tải lại."));

@@ -36,20 +36,7 @@
   var AUTHOR_LABELS = { citizen: "Người dân", agent: "Cán bộ", system: "Thông báo", user: "Người dân", bot: "Trợ lý" };
 
   // --- helpers ----------------------------------------------------------------------------------
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "className") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  var el = window.staffEl; // staff.js: builds nodes from text, never from HTML
   function str(value) { return typeof value === "string" ? value.trim() : (typeof value === "number" ? String(value) : ""); }
   function safeUrl(value) {
     try {

@@ -1,6 +1,8 @@
 /* Shared by every staff page: window.staffFetch(url, options) calls the staff JSON API with the
  * session's CSRF token and returns the parsed JSON; on an error it throws an Error whose message
- * is the server's Vietnamese explanation (or a plain one when the server could not be reached). */
+ * is the server's Vietnamese explanation (or a plain one when the server could not be reached).
+ * window.staffEl(tag, attrs, children) builds an element: "text" is set as textContent and string
+ * children become text nodes, so nothing a citizen wrote is ever parsed as HTML. */
 (function () {
   "use strict";
 
@@ -46,6 +48,22 @@
     return data;
   }
 
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "className") node.className = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
   window.staffFetch = staffFetch;
+  window.staffEl = el;
   window.staffCsrfToken = csrfToken;
 })();
