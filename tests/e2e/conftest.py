@@ -52,6 +52,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # The whole suite (and the browser tests) talks from 127.0.0.1: a limit far above the default
         # per-client one (tests/security/test_chat_rate_limit.py tests the limit itself).
         running.config.extra_env["TTHC_CHAT_RATE_LIMIT"] = "100000/minute"
+        # Followed dossiers are polled every second, so a changed status reaches the widget quickly
+        # (tests/browser/test_dossier_news_widget.py); production polls every 15 minutes.
+        running.config.extra_env["TTHC_DOSSIER_NEWS_POLL_SECONDS"] = "1"
         running.start()
         _running["stack"] = running
         _zalo["state"] = zalo_state
