@@ -12,7 +12,7 @@ help:
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make train  - retrain the Rasa model if its inputs changed"
 	@echo "make staff-admin - create the first admin account of the staff pages (asks for a password)"
-	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length / bench-load / bench-legal-basis - measurements"
+	@echo "make nlu-eval / nlu-atis DATASET=... / bench-stack / bench-knowledge / bench-suggestions / bench-search-length / bench-load / bench-legal-basis / bench-outcomes - measurements"
 
 setup:
 	@$(ENVS) && echo "Rasa: $$RASA_VENV" && echo "App:  $$APP_VENV"
@@ -52,7 +52,7 @@ test: check
 train:
 	@$(ENVS) && "$$APP_PY" -m cli train
 
-.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length bench-load bench-legal-basis
+.PHONY: staff-admin nlu-eval nlu-atis bench-stack bench-knowledge bench-suggestions bench-search-length bench-load bench-legal-basis bench-outcomes
 # The first admin of the staff pages (/staff/login); TTHC_ADMIN_PASSWORD avoids the prompt.
 staff-admin:
 	@$(ENVS) && "$$APP_PY" -m cli staff create-admin
@@ -94,3 +94,9 @@ bench-load:
 # (every act number intact), the same figures the import report prints.
 bench-legal-basis:
 	@$(ENVS) && "$$APP_PY" -m benchmarks.legal_basis
+
+# Personal checklists (build, PDF, printable page), the dossier news poller (fake one-stop system
+# on loopback) and notices, on a temporary seeded SQLite database; under a minute. Exit 1 when the
+# news counts are wrong. ARGS=... sets sizes (python -m benchmarks.outcomes --help).
+bench-outcomes:
+	@$(ENVS) && "$$APP_PY" -m benchmarks.outcomes $(ARGS)

@@ -262,6 +262,9 @@ class HttpConnector:
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._transport = transport
+        # One TLS context for the connector's life: building it loads the CA bundle, which cost
+        # about 7 ms of CPU on every lookup when each call's client built its own (benchmarks/outcomes.py).
+        self._tls = httpx.create_ssl_context()
 
     @classmethod
     def from_settings(cls, settings: DossierSettings) -> HttpConnector:
@@ -291,7 +294,7 @@ class HttpConnector:
             reraise=True,
         )
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:
+            async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport, verify=self._tls) as client:
                 async for attempt in retrying:
                     with attempt:
                         number = attempt.retry_state.attempt_number

@@ -66,7 +66,9 @@ def test_printable_page(seeded_client: Any) -> None:
     text = page.text
     assert "Danh sách giấy tờ của tôi" in text and "In danh sách" in text
     assert f'href="/checklists/{saved["token"]}.pdf"' in text
-    assert "/static/fonts/DejaVuSans.ttf" in text and "@media print" in text
+    assert '<link rel="stylesheet" href="/static/checklist-print.css">' in text
+    style = seeded_client.get("/static/checklist-print.css").text
+    assert "/static/fonts/DejaVuSans.ttf" in style and "@media print" in style
     assert "Biên bản về việc trẻ bị bỏ rơi do cơ quan có thẩm quyền lập" in text
     maybe = text.split('id="maybe-items"', 1)[1].split("</ul>", 1)[0]
     assert "Văn bản ủy quyền (có chứng thực)" in maybe and "Trường hợp ủy quyền" in maybe  # skipped question
