@@ -326,7 +326,7 @@ async def handle_citizen_message(
             pass  # the officer has the message; the tracker misses one line
         spawn(
             context,
-            recorder.record_agent_turn(sender=sender, channel=channel, text=text, unit=unit, at=utcnow()),
+            recorder.record_agent_turn(sender=sender, channel=channel, text=text, unit_code=unit_code, at=utcnow()),
             "recording an agent-handled turn",
         )
         return CitizenTurn([], await asyncio.to_thread(handoff_info, sender), handled_by_agent=True)
@@ -336,7 +336,9 @@ async def handle_citizen_message(
     # The recorder finds this message in the tracker by the text Rasa was given.
     spawn(
         context,
-        recorder.record_bot_turn(rasa, sender=sender, channel=channel, text=answer.rasa_text, unit=unit, at=utcnow()),
+        recorder.record_bot_turn(
+            rasa, sender=sender, channel=channel, text=answer.rasa_text, unit_code=unit_code, at=utcnow()
+        ),
         "recording a bot turn",
     )
     try:

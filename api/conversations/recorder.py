@@ -5,7 +5,8 @@ What the assistant understood (intent, confidence, the procedure in context) is 
 tracker after the reply (``api.rasa.tracker.understanding``), off the reply's path: the citizen
 never waits for the bookkeeping. The chat service calls it with its Rasa gateway.
 The page's unit (the widget's free-text data-unit) is kept only as the official code it names
-without doubt (servicedesk/conversations/units.py), so nobody can invent units in the analytics.
+without doubt, resolved once per message by the chat service (``api.chat.service.unit_code_of``,
+cached; servicedesk/conversations/units.py), so nobody can invent units in the analytics.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from api.rasa import tracker as tracker_reader
 from api.rasa.gateway import RasaGateway, RasaUnavailable
 from core.db import session_scope, utcnow
 from servicedesk.conversations.service import FALLBACK_INTENTS, record_turn
-from servicedesk.conversations.units import official_unit_code
 
 # The turns of one conversation are written in the order they were answered. Recordings run in
 # the background, concurrently, and one can be slow (the first unit lookup of the process loads
@@ -46,7 +46,7 @@ async def record_bot_turn(
     sender: str,
     channel: str,
     text: str,
-    unit: str | None = None,
+    unit_code: str | None = None,
     at: dt.datetime | None = None,
 ) -> None:
     """A message the assistant answered (``at``, naive UTC: now if not given), ``text`` being what
@@ -72,7 +72,7 @@ async def record_bot_turn(
                     intent=intent,
                     confidence=confidence,
                     procedure_code=code,
-                    unit_code=official_unit_code(session, unit),
+                    unit_code=unit_code,
                     understood=understanding is not None,
                     at=answered_at,
                 )
@@ -81,7 +81,7 @@ async def record_bot_turn(
 
 
 async def record_agent_turn(
-    *, sender: str, channel: str, text: str, unit: str | None = None, at: dt.datetime | None = None
+    *, sender: str, channel: str, text: str, unit_code: str | None = None, at: dt.datetime | None = None
 ) -> None:
     """A message an officer answered (the conversation was taken): counted, never reviewed."""
     answered_at = at or utcnow()
@@ -95,7 +95,7 @@ async def record_agent_turn(
                 text=text,
                 intent=None,
                 confidence=None,
-                unit_code=official_unit_code(session, unit),
+                unit_code=unit_code,
                 handled_by="agent",
                 at=answered_at,
             )
